@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vigilctl.h - shared by the vigilctl command files. */
+#ifndef VIGILCTL_H
+#define VIGILCTL_H
+
+#include <stdbool.h>
+
+#include "vigil.h"
+
+/* Exit codes, documented in vigilctl(1). */
+enum {
+	EXIT_OK = 0,
+	EXIT_VERIFY = 1,   /* an evidence check failed */
+	EXIT_USAGE = 2,    /* bad command line */
+	EXIT_INPUT = 3,    /* some input was rejected (others were processed) */
+	EXIT_RUNTIME = 4,  /* database, key, file, permission or disk error */
+};
+
+struct ctl {
+	const char *config;   /* -c FILE */
+	char *db;             /* resolved database path */
+	char *key;            /* resolved signing key path */
+};
+
+struct ctl_command {
+	const char *name;
+	const char *usage;    /* arguments after the name */
+	const char *summary;
+	int (*run)(struct ctl *ctl, int argc, char **argv);
+};
+
+/* vigilctl.c */
+void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report err with errbuf (if set) prefixed by `what`, and map it to an exit
+ * code. */
+int ctl_fail(vigil_error err, const char *errbuf, const char *what);
+int ctl_usage(const struct ctl_command *cmd);
+/* True if argv holds -h or --help; prints the command's help. */
+bool ctl_wants_help(const struct ctl_command *cmd, int argc, char **argv);
+vigil_error ctl_open(struct ctl *ctl, unsigned flags, vigil_ledger **out);
+const struct ctl_command *ctl_find(const char *name);
+
+/* ctl-ledger.c */
+int cmd_init(struct ctl *ctl, int argc, char **argv);
+int cmd_ingest(struct ctl *ctl, int argc, char **argv);
+int cmd_verify(struct ctl *ctl, int argc, char **argv);
+int cmd_checkpoint(struct ctl *ctl, int argc, char **argv);
+int cmd_list(struct ctl *ctl, int argc, char **argv);
+int cmd_show(struct ctl *ctl, int argc, char **argv);
+int cmd_key(struct ctl *ctl, int argc, char **argv);
+
+/* ctl-export.c */
+int cmd_export(struct ctl *ctl, int argc, char **argv);
+int cmd_verify_bundle(struct ctl *ctl, int argc, char **argv);
+
+#endif
