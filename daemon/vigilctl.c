@@ -14,7 +14,16 @@
 #include "vigilctl.h"
 
 static const struct ctl_command commands[] = {
-	{ NULL, NULL, NULL, NULL },
+	{ "init", "", "create the ledger database and signing key", cmd_init },
+	{ "ingest", "[FILE|-]", "append posts from JSONL as capture entries", cmd_ingest },
+	{ "verify", "[--checkpoint FILE]", "check every entry, signature, checkpoint and blob", cmd_verify },
+	{ "checkpoint", "", "print the latest signed checkpoint", cmd_checkpoint },
+	{ "list", "[--format text|jsonl]", "one line per entry", cmd_list },
+	{ "show", "SEQ", "show one entry", cmd_show },
+	{ "key", "show|rotate", "show the signing key or rotate it", cmd_key },
+	{ "export", "--out PATH [--clinician ID] [--since TIME] [--until TIME] [--tar]",
+	  "write a verifiable export bundle", cmd_export },
+	{ "verify-bundle", "[--key KEYID] DIR|FILE.tar", "verify an export bundle offline", cmd_verify_bundle },
 };
 
 void
@@ -72,10 +81,44 @@ ctl_wants_help(const struct ctl_command *cmd, int argc, char **argv)
 const struct ctl_command *
 ctl_find(const char *name)
 {
-	for (size_t i = 0; commands[i].name; i++)
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+bool
+ctl_read_file(const char *path, size_t max, char **data, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f) {
+		ctl_error("Failed to open '%s': %s", path, strerror(errno));
+		return false;
+	}
+	buf = malloc(max + 1);
+	if (!buf) {
+		fclose(f);
+		ctl_error("out of memory");
+		return false;
+	}
+	n = fread(buf, 1, max + 1, f);
+	if (ferror(f) || n > max) {
+		if (n > max)
+			ctl_error("'%s' is larger than %zu bytes", path, max);
+		else
+			ctl_error("Failed to read '%s'", path);
+		fclose(f);
+		free(buf);
+		return false;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return true;
 }
 
 static void
@@ -97,7 +140,7 @@ usage(FILE *f)
 		"  --version     print the version\n"
 		"\n"
 		"Commands:\n");
-	for (size_t i = 0; commands[i].name; i++)
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nExit status: 0 ok, 1 evidence check failed, 2 usage error,\n"
 		   "3 some input rejected, 4 database, key, file or disk error.\n");
@@ -186,6 +229,41 @@ default_key(const char *db)
 	if (asprintf(&p, "%.*s/signing.key", (int)(slash - db), db) < 0)
 		return NULL;
 	return p;
+}
+
+/* Create the parent directories of `path` (mode 0700) if missing. */
+static void
+make_parents(const char *path)
+{
+	char *copy = strdup(path);
+
+	if (!copy)
+		return;
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) < 0 && errno != EEXIST)
+			break;
+		*p = '/';
+	}
+	free(copy);
+}
+
+vigil_error
+ctl_open(struct ctl *ctl, unsigned flags, vigil_ledger **out)
+{
+	char errbuf[VIGIL_ERRBUF_SIZE] = "";
+	vigil_error r;
+
+	if (flags & VIGIL_OPEN_CREATE) {
+		make_parents(ctl->db);
+		make_parents(ctl->key);
+	}
+	r = vigil_ledger_open(ctl->db, ctl->key, flags, out, errbuf);
+	if (r != VIGIL_OK)
+		ctl_fail(r, errbuf, ctl->db);
+	return r;
 }
 
 static void

@@ -39,6 +39,8 @@ int ctl_usage(const struct ctl_command *cmd);
 bool ctl_wants_help(const struct ctl_command *cmd, int argc, char **argv);
 vigil_error ctl_open(struct ctl *ctl, unsigned flags, vigil_ledger **out);
 const struct ctl_command *ctl_find(const char *name);
+/* Read a whole file of at most max bytes, NUL-terminated; prints errors. */
+bool ctl_read_file(const char *path, size_t max, char **data, size_t *len);
 
 /* ctl-ledger.c */
 int cmd_init(struct ctl *ctl, int argc, char **argv);

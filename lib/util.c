@@ -69,6 +69,15 @@ vigil_b64(const uint8_t *in, size_t len, char *out)
 			  sodium_base64_VARIANT_ORIGINAL);
 }
 
+VIGIL_EXPORT bool
+vigil_base64(const void *in, size_t len, char *out, size_t outsize)
+{
+	if (outsize < vigil_b64_len(len))
+		return false;
+	vigil_b64(in, len, out);
+	return true;
+}
+
 bool
 vigil_unb64(const char *in, size_t inlen, uint8_t *out, size_t max,
 	    size_t *outlen)
@@ -99,15 +108,17 @@ vigil_format_time(int64_t ms, char out[32])
 	time_t secs = (time_t)(ms / 1000);
 	int frac = (int)(ms % 1000);
 	struct tm tm;
+	char buf[64];
 
 	if (frac < 0) {
 		frac += 1000;
 		secs -= 1;
 	}
 	gmtime_r(&secs, &tm);
-	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec, frac);
+	snprintf(out, 32, "%.31s", buf);
 }
 
 static bool

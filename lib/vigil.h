@@ -70,6 +70,11 @@ VIGIL_EXPORT const char *vigil_strerror(vigil_error err);
 /* The library's version string, e.g. "0.1.0". */
 VIGIL_EXPORT const char *vigil_version(void);
 
+/* Standard padded base64 of len bytes into out (outsize bytes, NUL-
+ * terminated); returns false if out is too small. */
+VIGIL_EXPORT bool vigil_base64(const void *in, size_t len, char *out,
+			       size_t outsize);
+
 /* ------------------------------------------------------------------ */
 /* Logging (log.c)                                                     */
 /* ------------------------------------------------------------------ */

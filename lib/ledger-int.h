@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ledger-int.h - the ledger handle, shared by ledger.c, append.c, verify.c. */
+#ifndef VIGIL_LEDGER_INT_H
+#define VIGIL_LEDGER_INT_H
+
+#include <sqlite3.h>
+
+#include "vigil-private.h"
+
+struct vigil_ledger {
+	sqlite3 *db;
+	char *path;
+	char *key_path;
+	unsigned flags;
+	vigil_key *key;             /* NULL when read-only */
+	bool have_keys;             /* key entries loaded */
+	uint8_t first_pub[32];      /* key of entry 0: names the ledger */
+	uint8_t current_pub[32];    /* key introduced by the newest key entry */
+	char current_id[65];
+	char origin[32];            /* vigil.ledger/<16 hex> */
+	vigil_clock_fn clock;
+	void *clock_data;
+	bool range_ok;              /* `range` matches the stored entries */
+	struct merkle_range range;
+};
+
+struct batch_entry {
+	char kind[16];
+	json_t *body;
+};
+
+struct batch_blob {
+	char hex[65];
+	size_t size;
+	uint8_t *data;
+};
+
+struct vigil_batch {
+	struct batch_entry *entries;
+	size_t n, alloc;
+	struct batch_blob *blobs;
+	size_t nblobs, blobs_alloc;
+};
+
+/* ledger.c */
+vigil_error ledger_prepare(vigil_ledger *l, const char *sql, sqlite3_stmt **stmt,
+			   char *errbuf);
+vigil_error ledger_load_keys(vigil_ledger *l, char *errbuf);
+
+/* append.c */
+/* Create the key (if the key file is absent) and entry 0. */
+vigil_error ledger_genesis(vigil_ledger *l, char *errbuf);
+
+#endif
