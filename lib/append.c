@@ -238,10 +238,20 @@ mismatch:
 			  PRIu64 "; refusing to append (run vigilctl verify)", l->path, cp_size);
 }
 
-static int64_t
-now_ms(vigil_ledger *l)
+static vigil_clock_fn clock_fn;
+static void *clock_data;
+
+VIGIL_EXPORT void
+vigil_set_clock(vigil_clock_fn clock, void *userdata)
 {
-	return l->clock ? l->clock(l->clock_data) : vigil_now_ms();
+	clock_fn = clock;
+	clock_data = userdata;
+}
+
+static int64_t
+now_ms(void)
+{
+	return clock_fn ? clock_fn(clock_data) : vigil_now_ms();
 }
 
 /* Derived columns: clinician, of_seq, platform, post_id. */
@@ -379,7 +389,7 @@ append(vigil_ledger *l, vigil_batch *b, bool allow_key, uint64_t *first_seq,
 	if (r != VIGIL_OK)
 		goto fail;
 	first = t.size;
-	now = now_ms(l);
+	now = now_ms();
 	if (t.size > 0 && now < t.time_ms) {
 		/* The clock stepped back: say so, and keep time non-decreasing. */
 		char seen[32], detail[160];

@@ -18,8 +18,6 @@ struct vigil_ledger {
 	uint8_t current_pub[32];    /* key introduced by the newest key entry */
 	char current_id[65];
 	char origin[32];            /* vigil.ledger/<16 hex> */
-	vigil_clock_fn clock;
-	void *clock_data;
 	bool range_ok;              /* `range` matches the stored entries */
 	struct merkle_range range;
 };

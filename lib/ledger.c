@@ -314,13 +314,6 @@ vigil_ledger_close(vigil_ledger *l)
 	free(l);
 }
 
-VIGIL_EXPORT void
-vigil_ledger_set_clock(vigil_ledger *l, vigil_clock_fn clock, void *userdata)
-{
-	l->clock = clock;
-	l->clock_data = userdata;
-}
-
 VIGIL_EXPORT vigil_error
 vigil_ledger_size(vigil_ledger *l, uint64_t *size)
 {

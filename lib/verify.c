@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verify.c - check a whole ledger: canonical bytes, seq numbering, the prev
- * chain, time order, signatures and the key chain, every stored checkpoint,
- * a checkpoint held by a second party, and every blob.
+ * chain, time order, signatures and the key chain, every stored checkpoint
+ * (the newest must cover every entry), a checkpoint held by a second party,
+ * and every blob an entry refers to.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@ struct vstate {
 	struct merkle_range range;
 	sqlite3_stmt *cps;         /* stored checkpoints, ascending size */
 	bool cp_pending;           /* cps holds an unchecked row */
+	uint64_t last_cp_size;     /* size of the last checkpoint proven */
 	sqlite3_stmt *blobref;
 	const char *held;          /* held checkpoint text, or NULL */
 	struct checkpoint held_cp;
@@ -91,11 +93,14 @@ check_key_entry(struct vstate *s, uint64_t seq, struct entry_head *h,
 	return VIGIL_OK;
 }
 
+/* A referenced blob must be stored, with the recorded size and hash. */
 static vigil_error
 check_blobref(struct vstate *s, uint64_t seq, json_t *ref)
 {
 	const char *hex = json_string_value(json_object_get(ref, "sha256"));
 	json_int_t size = json_integer_value(json_object_get(ref, "size"));
+	uint8_t h[32];
+	char got[65];
 	int rc;
 
 	sqlite3_reset(s->blobref);
@@ -105,10 +110,13 @@ check_blobref(struct vstate *s, uint64_t seq, json_t *ref)
 		return fail_seq(s, seq, "blob", "blob %s is missing", hex);
 	if (rc != SQLITE_ROW)
 		return ledger_sqlite_error(s->l->db, rc, s->l->path, s->errbuf);
-	if (sqlite3_column_int64(s->blobref, 0) != size)
-		return fail_seq(s, seq, "blob", "blob %s has %lld bytes, the entry says %lld",
-				hex, (long long)sqlite3_column_int64(s->blobref, 0),
-				(long long)size);
+	if (sqlite3_column_bytes(s->blobref, 0) != size)
+		return fail_seq(s, seq, "blob", "blob %s has %d bytes, the entry says %lld",
+				hex, sqlite3_column_bytes(s->blobref, 0), (long long)size);
+	vigil_sha256(sqlite3_column_blob(s->blobref, 0), (size_t)size, h);
+	vigil_hex(h, 32, got);
+	if (strcmp(got, hex) != 0)
+		return fail_seq(s, seq, "blob", "blob %s: content has SHA-256 %s", hex, got);
 	s->res->blobs++;
 	return VIGIL_OK;
 }
@@ -159,6 +167,7 @@ check_checkpoints(struct vstate *s)
 			return fail_seq(s, size - 1, "checkpoint",
 					"signature on the checkpoint for size %" PRIu64 " is invalid", size);
 		s->res->checkpoints++;
+		s->last_cp_size = size;
 		rc = sqlite3_step(s->cps);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			return ledger_sqlite_error(s->l->db, rc, s->l->path, s->errbuf);
@@ -259,37 +268,6 @@ out:
 	return r;
 }
 
-static vigil_error
-check_blob_table(struct vstate *s)
-{
-	sqlite3_stmt *st = NULL;
-	vigil_error r;
-	int rc;
-
-	r = ledger_prepare(s->l, "SELECT sha256, size, data FROM blobs", &st, s->errbuf);
-	if (r != VIGIL_OK)
-		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
-		int n = sqlite3_column_bytes(st, 2);
-		uint8_t h[32];
-		char hex[65];
-
-		vigil_sha256(sqlite3_column_blob(st, 2), (size_t)n, h);
-		vigil_hex(h, 32, hex);
-		if (!name || strcmp(hex, name) != 0 || sqlite3_column_int64(st, 1) != n) {
-			r = fail_seq(s, UINT64_MAX, "blob",
-				     "stored blob %s: content does not match its hash or size",
-				     name ? name : "(null)");
-			break;
-		}
-	}
-	if (r == VIGIL_OK && rc != SQLITE_DONE)
-		r = ledger_sqlite_error(s->l->db, rc, s->l->path, s->errbuf);
-	sqlite3_finalize(st);
-	return r;
-}
-
 VIGIL_EXPORT vigil_error
 vigil_ledger_verify(vigil_ledger *l, const char *held_checkpoint,
 		    vigil_verify_result *result, char *errbuf)
@@ -321,7 +299,7 @@ vigil_ledger_verify(vigil_ledger *l, const char *held_checkpoint,
 	r = ledger_prepare(l, "SELECT size, note, root FROM checkpoints ORDER BY size", &s.cps,
 			   errbuf);
 	if (r == VIGIL_OK)
-		r = ledger_prepare(l, "SELECT size FROM blobs WHERE sha256 = ?", &s.blobref, errbuf);
+		r = ledger_prepare(l, "SELECT data FROM blobs WHERE sha256 = ?", &s.blobref, errbuf);
 	if (r == VIGIL_OK)
 		r = ledger_prepare(l, "SELECT seq, bytes, sig FROM entries ORDER BY seq", &st, errbuf);
 	if (r != VIGIL_OK)
@@ -367,7 +345,12 @@ vigil_ledger_verify(vigil_ledger *l, const char *held_checkpoint,
 			     PRIu64 ": it was truncated or is another ledger", s.held_cp.size, expect);
 		goto out;
 	}
-	r = check_blob_table(&s);
+	if (s.range.size != s.last_cp_size) {
+		r = fail_seq(&s, s.last_cp_size, "checkpoint",
+			     "entries %" PRIu64 "..%" PRIu64 " are not covered by any signed checkpoint",
+			     s.last_cp_size, expect - 1);
+		goto out;
+	}
 out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(s.cps);

@@ -148,11 +148,10 @@ VIGIL_EXPORT vigil_error vigil_ledger_open(const char *db_path,
 					   char *errbuf);
 VIGIL_EXPORT void vigil_ledger_close(vigil_ledger *ledger);
 
-/* Replace the clock (milliseconds since the epoch) for deterministic tests;
- * NULL restores the system clock. */
+/* Replace the process-wide clock (milliseconds since the epoch) that stamps
+ * entries, for deterministic tests; NULL restores the system clock. */
 typedef int64_t (*vigil_clock_fn)(void *userdata);
-VIGIL_EXPORT void vigil_ledger_set_clock(vigil_ledger *ledger,
-					 vigil_clock_fn clock, void *userdata);
+VIGIL_EXPORT void vigil_set_clock(vigil_clock_fn clock, void *userdata);
 
 /* Number of entries. */
 VIGIL_EXPORT vigil_error vigil_ledger_size(vigil_ledger *ledger,
