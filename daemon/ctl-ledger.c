@@ -272,7 +272,7 @@ print_summary(const vigil_entry *e)
 		size_t i, n = 0;
 
 		s = json_string_value(json_object_get(author, "handle"));
-		printf("%s %s @%s [", json_string_value(json_object_get(body, "platform")),
+		printf("%s %s %s [", json_string_value(json_object_get(body, "platform")),
 		       json_string_value(json_object_get(post, "id")),
 		       s ? s : json_string_value(json_object_get(author, "id")));
 		for (i = 0; i < json_array_size(labels); i++)

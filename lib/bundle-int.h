@@ -47,6 +47,11 @@ vigil_error source_read(struct source *src, const char *rel, size_t max, char **
 
 
 
+/* Call fn with the name of every file in folder `dir` of the bundle until it
+ * returns false (then VIGIL_E_VERIFY). */
+vigil_error source_list(struct source *src, const char *dir,
+			bool (*fn)(const char *name, void *userdata), void *userdata);
+
 /* export-docs.c */
 vigil_error export_verify_md(struct vbuf *out, const char *origin, const char *key_id,
 			     uint64_t size, uint64_t entries, const char *clinician);

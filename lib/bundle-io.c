@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,7 +218,7 @@ load_tar(struct source *src, const char *path, char *errbuf)
 		m->len = (size_t)size;
 		src->n++;
 		if (size > 0 && archive_read_data(ar, m->data, (size_t)size) != size) {
-			r = vigil_fail(errbuf, VIGIL_E_PARSE, "%s: member '%s' is truncated", path,
+			r = vigil_fail(errbuf, VIGIL_E_PARSE, "member '%s' is truncated",
 				       m->name);
 			goto out;
 		}
@@ -319,4 +320,38 @@ source_read(struct source *src, const char *rel, size_t max, char **data, size_t
 		*len = m->len;
 		return VIGIL_OK;
 	}
+}
+
+vigil_error
+source_list(struct source *src, const char *dir, bool (*fn)(const char *name, void *userdata),
+	    void *userdata)
+{
+	char prefix[512];
+	size_t plen;
+
+	snprintf(prefix, sizeof(prefix), "%s%s/", src->prefix ? src->prefix : "", dir);
+	plen = strlen(prefix);
+	if (src->dir) {
+		char *path = NULL;
+		struct dirent *de;
+		DIR *d;
+		bool ok = true;
+
+		if (asprintf(&path, "%s/%s", src->path, prefix) < 0)
+			return VIGIL_E_NOMEM;
+		d = opendir(path);
+		free(path);
+		if (!d)
+			return VIGIL_E_NOTFOUND;
+		while (ok && (de = readdir(d)))
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+				ok = fn(de->d_name, userdata);
+		closedir(d);
+		return ok ? VIGIL_OK : VIGIL_E_VERIFY;
+	}
+	for (size_t i = 0; i < src->n; i++)
+		if (strncmp(src->members[i].name, prefix, plen) == 0 &&
+		    !fn(src->members[i].name + plen, userdata))
+			return VIGIL_E_VERIFY;
+	return VIGIL_OK;
 }

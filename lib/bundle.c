@@ -59,7 +59,7 @@ bfail(struct bstate *s, uint64_t seq, const char *check, const char *fmt, ...)
 
 /* keys/<id>.pub must hold that key; .pem, if present, the same key. */
 static vigil_error
-read_key_file(struct bstate *s, const char *id, uint8_t pub[32])
+read_key_file(struct bstate *s, uint64_t seq, const char *id, uint8_t pub[32])
 {
 	char rel[96], *data = NULL, *pem = NULL, id2[65], expect[128];
 	size_t len, n;
@@ -68,26 +68,26 @@ read_key_file(struct bstate *s, const char *id, uint8_t pub[32])
 	snprintf(rel, sizeof(rel), "keys/%s.pub", id);
 	r = source_read(&s->src, rel, 256, &data, &len, NULL);
 	if (r != VIGIL_OK)
-		return bfail(s, UINT64_MAX, "keys", "%s is missing", rel);
-	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-		len--;
-	if (!vigil_unb64(data, len, pub, 32, &n) || n != 32) {
+		return bfail(s, seq, "keys", "%s is missing", rel);
+	/* One line: the base64 key and a newline. */
+	if (len == 0 || data[len - 1] != '\n' || !vigil_unb64(data, len - 1, pub, 32, &n) ||
+	    n != 32) {
 		free(data);
-		return bfail(s, UINT64_MAX, "keys", "%s is not 32 bytes of base64", rel);
+		return bfail(s, seq, "keys", "%s is not one line of 32 bytes in base64", rel);
 	}
 	free(data);
 	vigil_key_id(pub, id2);
 	if (strcmp(id, id2) != 0)
-		return bfail(s, UINT64_MAX, "keys", "%s holds key %.16s, not the key it is named after",
+		return bfail(s, seq, "keys", "%s holds key %.16s, not the key it is named after",
 			     rel, id2);
 	snprintf(rel, sizeof(rel), "keys/%s.pem", id);
-	if (source_read(&s->src, rel, 1024, &pem, &len, NULL) == VIGIL_OK) {
-		key_pem(pub, expect);
-		n = strlen(expect);
-		r = len >= n - 1 && memcmp(pem, expect, n - 1) == 0 ? VIGIL_OK
-			: bfail(s, UINT64_MAX, "keys", "%s does not hold the key of %s.pub", rel, id);
-		free(pem);
-	}
+	if (source_read(&s->src, rel, 1024, &pem, &len, NULL) != VIGIL_OK)
+		return bfail(s, seq, "keys", "%s is missing", rel);
+	key_pem(pub, expect);
+	n = strlen(expect);
+	r = len == n && memcmp(pem, expect, n) == 0 ? VIGIL_OK
+		: bfail(s, seq, "keys", "%s does not hold the key of %s.pub", rel, id);
+	free(pem);
 	return r;
 }
 
@@ -157,13 +157,10 @@ check_keys(struct bstate *s, uint64_t seq, struct entry_head *h, const uint8_t *
 			     "(is a key entry missing?)", h->key, id);
 	if (strcmp(s->filed_ok, h->key) != 0) {
 		uint8_t filed[32];
-		vigil_error r = read_key_file(s, h->key, filed);
+		vigil_error r = read_key_file(s, seq, h->key, filed);
 
-		if (r != VIGIL_OK) {
-			s->res->has_seq = true;
-			s->res->failed_seq = seq;
+		if (r != VIGIL_OK)
 			return r;
-		}
 		if (memcmp(filed, signer, 32) != 0)
 			return bfail(s, seq, "keys", "keys/%s.pub differs from the key entry", h->key);
 		memcpy(s->filed_ok, h->key, 65);
@@ -305,6 +302,20 @@ out:
 	return r;
 }
 
+/* keys/ holds only <key id>.pub and <key id>.pem files. */
+static bool
+key_file_named_well(const char *name, void *userdata)
+{
+	char *bad = userdata;
+	size_t n = strlen(name);
+
+	if (n == 68 && vigil_is_hex(name, 64) &&
+	    (strcmp(name + 64, ".pub") == 0 || strcmp(name + 64, ".pem") == 0))
+		return true;
+	snprintf(bad, 128, "%s", name);
+	return false;
+}
+
 /* The key that signed entry size-1: the newest key introduced before it. */
 static const struct bkey *
 checkpoint_key(struct bstate *s)
@@ -334,15 +345,28 @@ vigil_bundle_verify(const char *path, const char *expected_key_id,
 		return VIGIL_E_NOMEM;
 	s->res = &res;
 	s->errbuf = errbuf;
-	r = source_open(&s->src, path, errbuf);
-	if (r != VIGIL_OK)
+	r = source_open(&s->src, path, detail);
+	if (r == VIGIL_E_PARSE || r == VIGIL_E_TOOBIG) {
+		r = bfail(s, UINT64_MAX, "bundle", "%s", detail);
 		goto out;
+	} else if (r != VIGIL_OK) {
+		vigil_fail(errbuf, r, "%s", detail);
+		goto out;
+	}
 	if (source_read(&s->src, "checkpoint.txt", 8192, &s->note, &nlen, detail) != VIGIL_OK ||
 	    note_parse(s->note, nlen, &s->cp, detail) != VIGIL_OK) {
 		r = bfail(s, UINT64_MAX, "checkpoint", "checkpoint.txt: %s", detail);
 		goto out;
 	}
 	res.checkpoint_size = s->cp.size;
+	{
+		char bad[128] = "";
+
+		if (source_list(&s->src, "keys", key_file_named_well, bad) == VIGIL_E_VERIFY) {
+			r = bfail(s, UINT64_MAX, "keys", "keys/%s: the name is not a key id", bad);
+			goto out;
+		}
+	}
 	if (source_read(&s->src, "entries.jsonl", ENTRIES_MAX, &entries, &len, detail) != VIGIL_OK) {
 		r = bfail(s, UINT64_MAX, "entries.jsonl", "%s", detail);
 		goto out;
@@ -381,7 +405,7 @@ vigil_bundle_verify(const char *path, const char *expected_key_id,
 				  s->cp.origin, origin);
 			goto out;
 		}
-		r = read_key_file(s, ck->id, filed);
+		r = read_key_file(s, UINT64_MAX, ck->id, filed);
 		if (r != VIGIL_OK)
 			goto out;
 	}

@@ -353,9 +353,24 @@ def flip(b, i=None):
     return b[:i] + bytes([b[i] ^ 0x01]) + b[i + 1:]
 
 
+# With VIGILCTL set, every bundle is also given to vigil's own verifier
+# (`vigilctl verify-bundle`), which must reach the same verdict.
+VIGILCTL = os.environ.get("VIGILCTL")
+
+
+def c_verdict(d, key=None):
+    if not VIGILCTL:
+        return None
+    args = [VIGILCTL, "verify-bundle"] + (["--key", key] if key else []) + [d]
+    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return p.returncode, (p.stdout + p.stderr).decode("utf-8", "replace")
+
+
 def expect_ok(d, key=None):
     r = vb.verify(d, key)
     assert r.ok, "expected OK, got %s" % r.message
+    c = c_verdict(d, key)
+    assert c is None or c[0] == 0, "vigilctl rejects what the spec accepts: %s" % (c,)
     return r
 
 
@@ -365,6 +380,11 @@ def expect_fail(d, seq, contains=None, key=None):
     assert r.seq == seq, "expected failure at seq %s, got: %s" % (seq, r.message)
     if contains:
         assert contains in r.message, "expected %r in: %s" % (contains, r.message)
+    c = c_verdict(d, key)
+    if c is not None:
+        assert c[0] == 1, "vigilctl accepts (or errs on) what the spec rejects: %s" % (c,)
+        if seq is not None:
+            assert ("seq %d:" % seq) in c[1], "vigilctl names another seq than %d: %s" % (seq, c[1])
     return r
 
 
