@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
-# Install what is missing, build, and run every test. Non-zero on failure.
+# Install what is missing, build, and run every test: the unit, integration
+# and fuzz-corpus suites in a normal build, again under AddressSanitizer and
+# UndefinedBehaviorSanitizer, and once more under valgrind memcheck.
+# Exits non-zero on any failure. VIGIL_QUICK=1 runs the normal build only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-top=$PWD
 
 contrib/deps.sh
 
-build=${VIGIL_BUILD:-build}
-if [ ! -f "$build/build.ninja" ]; then
-  meson setup "$build" >/dev/null
+suites=(--suite unit --suite integration)
+run() {
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@" >/dev/null
+  fi
+  meson compile -C "$dir"
+}
+
+echo "== build and test"
+run build
+meson test -C build --print-errorlogs --num-processes 2 "${suites[@]}"
+
+if [ "${VIGIL_QUICK:-0}" != 1 ]; then
+  echo "== AddressSanitizer and UndefinedBehaviorSanitizer"
+  run build-asan -Db_sanitize=address,undefined -Db_lundef=false
+  meson test -C build-asan --print-errorlogs --num-processes 2 "${suites[@]}"
+
+  echo "== valgrind memcheck"
+  meson test -C build --setup valgrind --print-errorlogs --num-processes 2 "${suites[@]}"
 fi
-meson compile -C "$build"
-meson test -C "$build" --print-errorlogs --num-processes 2 \
-  --suite unit --suite integration "$@"
+echo "== all tests passed"
