@@ -14,6 +14,14 @@
 #include "vigilctl.h"
 
 static const struct ctl_command commands[] = {
+	{ "fetch", "--platform P [--base-url URL] [--token-file F] "
+	  "[--mode mentions|search] [--query Q] [--account A] [--channel C] "
+	  "[--video V] [--auth-url URL] [--since-cursor C] [--cursor-file F] "
+	  "[--page-size N] [--max-pages N] [--retries N] [--max-wait SECS] "
+	  "[--timeout SECS] [--max-response BYTES] [--source NAME] "
+	  "[--clinician ID] [--exists ID]...",
+	  "Fetch posts from a platform as ingest lines (cursor on stderr)",
+	  cmd_fetch },
 	{ NULL, NULL, NULL, NULL },
 };
 
