@@ -391,7 +391,7 @@ vigil_html_to_text(const char *html, size_t len, char **out, size_t *out_len)
 	struct vbuf b;
 	vigil_error r;
 
-	vbuf_init(&b, len * 2 + 64);
+	vbuf_init(&b, HTML_TEXT_MAX(len));
 	r = html_to_text(html, len, &b);
 	if (r == VIGIL_OK)
 		*out = vbuf_take(&b, out_len);

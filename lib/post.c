@@ -105,7 +105,7 @@ post_set_html(char **field, const char *html)
 	if (!html)
 		return post_set(field, "");
 	len = strlen(html);
-	vbuf_init(&b, len * 2 + 64);
+	vbuf_init(&b, HTML_TEXT_MAX(len));
 	r = html_to_text(html, len, &b);
 	if (r == VIGIL_OK) {
 		free(*field);

@@ -189,6 +189,8 @@ vigil_error jspan_array(const char *json, size_t len, const char *const *path,
 			struct jspan **spans, size_t *n);
 
 /* html.c */
+/* Text never outgrows this: a NUL byte (1) becomes U+FFFD (3). */
+#define HTML_TEXT_MAX(len) ((len) * 3 + 64)
 vigil_error html_to_text(const char *html, size_t len, struct vbuf *out);
 
 /* http.c: one transfer on libcurl. */
