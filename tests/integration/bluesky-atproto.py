@@ -147,7 +147,8 @@ def main():
         lines = [json.loads(l) for l in r4.stdout.splitlines()]
         check(lines == [{"id": victim, "exists": False}, {"id": keep, "exists": True}],
               "notices the deletion (%s %s)" % (r4.stdout.strip(), r4.stderr.strip()))
-        command("quit")
+        net.stdin.write("quit\n")
+        net.stdin.flush()
         net.wait(timeout=60)
     finally:
         if net and net.poll() is None:
