@@ -8,7 +8,13 @@ packages=(
   libcurl4-openssl-dev libsqlite3-dev sqlite3 libjansson-dev libsodium-dev
   libarchive-dev libinih-dev libutf8proc-dev libsystemd-dev
   check valgrind openssl python3 python3-cryptography
+  postgresql
 )
+# The real AT Protocol test runs @atproto/dev-env on Node (>= 18.7) with
+# npm; a machine that already has node (e.g. from NodeSource, with npm
+# bundled) must not get Debian's npm on top.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 # Extra packages a caller may ask for (e.g. the test script).
 packages+=("$@")
 

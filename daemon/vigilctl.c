@@ -24,6 +24,14 @@ static const struct ctl_command commands[] = {
 	{ "export", "--out PATH [--clinician ID] [--since TIME] [--until TIME] [--tar]",
 	  "write a verifiable export bundle", cmd_export },
 	{ "verify-bundle", "[--key KEYID] DIR|FILE.tar", "verify an export bundle offline", cmd_verify_bundle },
+	{ "fetch", "--platform P [--base-url URL] [--token-file F] "
+	  "[--mode mentions|search] [--query Q] [--account A] [--channel C] "
+	  "[--video V] [--auth-url URL] [--since-cursor C] [--cursor-file F] "
+	  "[--page-size N] [--max-pages N] [--retries N] [--max-wait SECS] "
+	  "[--timeout SECS] [--max-response BYTES] [--source NAME] "
+	  "[--clinician ID] [--exists ID]...",
+	  "Fetch posts from a platform as ingest lines (cursor on stderr)",
+	  cmd_fetch },
 };
 
 void

@@ -55,4 +55,7 @@ int cmd_key(struct ctl *ctl, int argc, char **argv);
 int cmd_export(struct ctl *ctl, int argc, char **argv);
 int cmd_verify_bundle(struct ctl *ctl, int argc, char **argv);
 
+/* ctl-fetch.c */
+int cmd_fetch(struct ctl *ctl, int argc, char **argv);
+
 #endif

@@ -119,7 +119,7 @@ html_text(struct vbuf *b, const char *s)
 }
 
 static const char *
-jstr(json_t *o, const char *a, const char *b)
+text_at(json_t *o, const char *a, const char *b)
 {
 	json_t *v = json_object_get(o, a);
 
@@ -135,13 +135,13 @@ add_views(struct export_state *s, uint64_t seq, const char *time, const char *ki
 {
 	char seqs[24], labels[256] = "";
 	json_t *lab = json_object_get(json_object_get(body, "classification"), "labels");
-	const char *author = jstr(body, "author", "handle");
+	const char *author = text_at(body, "author", "handle");
 	const char *clin = json_is_object(json_object_get(body, "clinician"))
-		? jstr(body, "clinician", "id") : jstr(body, "clinician", NULL);
-	const char *text = strcmp(kind, "capture") == 0 ? jstr(body, "post", "text")
-		: strcmp(kind, "annotation") == 0 ? jstr(body, "text", NULL)
-		: jstr(body, "detail", NULL);
-	const char *url = jstr(body, "post", "url");
+		? text_at(body, "clinician", "id") : text_at(body, "clinician", NULL);
+	const char *text = strcmp(kind, "capture") == 0 ? text_at(body, "post", "text")
+		: strcmp(kind, "annotation") == 0 ? text_at(body, "text", NULL)
+		: text_at(body, "detail", NULL);
+	const char *url = text_at(body, "post", "url");
 	vigil_error r = VIGIL_OK;
 
 	snprintf(seqs, sizeof(seqs), "%" PRIu64, seq);
@@ -152,13 +152,13 @@ add_views(struct export_state *s, uint64_t seq, const char *time, const char *ki
 			 json_string_value(json_array_get(lab, i)));
 	}
 	if (!*author)
-		author = jstr(body, "author", "id");
+		author = text_at(body, "author", "id");
 	r = csv_field(&s->csv, seqs, false);
 	if (r == VIGIL_OK) r = csv_field(&s->csv, time, false);
 	if (r == VIGIL_OK) r = csv_field(&s->csv, kind, false);
 	if (r == VIGIL_OK) r = csv_field(&s->csv, clin, false);
-	if (r == VIGIL_OK) r = csv_field(&s->csv, jstr(body, "platform", NULL), false);
-	if (r == VIGIL_OK) r = csv_field(&s->csv, jstr(body, "post", "id"), false);
+	if (r == VIGIL_OK) r = csv_field(&s->csv, text_at(body, "platform", NULL), false);
+	if (r == VIGIL_OK) r = csv_field(&s->csv, text_at(body, "post", "id"), false);
 	if (r == VIGIL_OK) r = csv_field(&s->csv, url, false);
 	if (r == VIGIL_OK) r = csv_field(&s->csv, author, false);
 	if (r == VIGIL_OK) r = csv_field(&s->csv, labels, false);
@@ -168,7 +168,7 @@ add_views(struct export_state *s, uint64_t seq, const char *time, const char *ki
 	if (r == VIGIL_OK) r = vbuf_printf(&s->html, "</td><td>%s</td><td>", kind);
 	if (r == VIGIL_OK) r = html_text(&s->html, clin);
 	if (r == VIGIL_OK) r = vbuf_adds(&s->html, "</td><td>");
-	if (r == VIGIL_OK) r = html_text(&s->html, jstr(body, "platform", NULL));
+	if (r == VIGIL_OK) r = html_text(&s->html, text_at(body, "platform", NULL));
 	if (r == VIGIL_OK) r = vbuf_adds(&s->html, "</td><td>");
 	if (r == VIGIL_OK) r = html_text(&s->html, url);
 	if (r == VIGIL_OK) r = vbuf_adds(&s->html, "</td><td>");
@@ -197,12 +197,12 @@ add_entry(struct export_state *s, uint64_t seq, const uint8_t *bytes, size_t len
 		return vigil_fail(s->errbuf, VIGIL_E_CORRUPT,
 				  "seq %" PRIu64 ": stored entry is not JSON (run vigilctl verify)", seq);
 	}
-	if (strcmp(jstr(e, "kind", NULL), "key") == 0) {
+	if (strcmp(text_at(e, "kind", NULL), "key") == 0) {
 		r = note_key(s, json_object_get(e, "body"));
 		if (r != VIGIL_OK)
 			goto out;
 	}
-	mark_key_used(s, jstr(e, "key", NULL));
+	mark_key_used(s, text_at(e, "key", NULL));
 	{
 		json_t *body = json_object_get(e, "body");
 		json_t *att = json_object_get(body, "attachments");
@@ -213,7 +213,7 @@ add_entry(struct export_state *s, uint64_t seq, const uint8_t *bytes, size_t len
 		for (size_t i = 0; r == VIGIL_OK && i < json_array_size(att); i++)
 			r = add_blob(s, json_array_get(att, i));
 		if (r == VIGIL_OK)
-			r = add_views(s, seq, jstr(e, "time", NULL), jstr(e, "kind", NULL), body);
+			r = add_views(s, seq, text_at(e, "time", NULL), text_at(e, "kind", NULL), body);
 		if (r != VIGIL_OK)
 			goto out;
 	}

@@ -178,4 +178,212 @@ vigil_error ledger_leaves(vigil_ledger *ledger, uint64_t n,
 vigil_error batch_add_json(vigil_batch *batch, const char *kind, json_t *body,
 			   char *errbuf);
 
+/* jspan.c: byte spans of the elements of one array inside a JSON text,
+ * so that each post's raw bytes can be kept exactly as the platform sent
+ * them. `path` names object members from the top (NULL-terminated; empty
+ * for a top-level array). Validates only what it walks through. */
+struct jspan {
+	size_t start, len;
+};
+vigil_error jspan_array(const char *json, size_t len, const char *const *path,
+			struct jspan **spans, size_t *n);
+
+/* html.c */
+/* Text never outgrows this: a NUL byte (1) becomes U+FFFD (3). */
+#define HTML_TEXT_MAX(len) ((len) * 3 + 64)
+vigil_error html_to_text(const char *html, size_t len, struct vbuf *out);
+
+/* http.c: one transfer on libcurl. */
+struct http_options {
+	long connect_timeout_ms;
+	long timeout_ms;
+	size_t max_response;
+	const char *user_agent;
+};
+struct http_request {
+	char *url;
+	const char *method;           /* NULL: GET */
+	struct curl_slist *headers;   /* may hold secrets: wiped on clear */
+	char *body;                   /* POST body, may hold secrets */
+	size_t body_len;
+};
+struct http_response {
+	long status;                  /* 0: no response */
+	struct vbuf body;
+	struct vbuf headers;          /* "name: value\r\n" of the last response */
+	vigil_error error;            /* transport outcome */
+	char message[VIGIL_ERRBUF_SIZE];
+};
+struct http_xfer {
+	void *easy;                   /* CURL * */
+	struct http_request req;
+	struct http_response resp;
+	char curl_error[256];
+	bool toobig;
+};
+/* https, or http to a loopback host only. */
+vigil_error http_check_url(const char *url, char *errbuf);
+bool http_host_is_loopback(const char *host);
+void http_request_clear(struct http_request *req);
+/* Set method and URL (printf format); clears headers and body. */
+vigil_error http_request_url(struct http_request *req, const char *method,
+			     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+vigil_error http_request_header(struct http_request *req, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Take ownership of body (it is wiped and freed on clear). */
+void http_request_body(struct http_request *req, char *body, size_t len);
+/* Percent-encode for a query value; caller frees. */
+char *http_escape(const char *s);
+void http_response_init(struct http_response *resp, size_t max);
+void http_response_clear(struct http_response *resp);
+/* Value of the last header `name` (case-insensitive), copied into buf. */
+const char *http_header(const struct http_response *resp, const char *name,
+			char *buf, size_t size);
+void http_xfer_init(struct http_xfer *x, size_t max_response);
+/* Create the easy handle for x->req; the caller adds it to a multi handle
+ * or calls http_xfer_perform(). */
+vigil_error http_xfer_prepare(struct http_xfer *x, const struct http_options *o,
+			      char *errbuf);
+/* Record the outcome of a finished transfer (code is a CURLcode). */
+void http_xfer_done(struct http_xfer *x, int code);
+vigil_error http_xfer_perform(struct http_xfer *x, const struct http_options *o,
+			      char *errbuf);
+void http_xfer_clear(struct http_xfer *x);
+
+/* ratelimit.c */
+enum rl_style { RL_MASTODON, RL_BLUESKY, RL_X, RL_REDDIT, RL_YOUTUBE };
+struct rl_state {
+	unsigned failures;            /* consecutive failed requests */
+	int64_t next_ms;              /* no request before this time */
+};
+struct rl_info {
+	bool has_remaining;
+	double remaining;
+	double limit;
+	int64_t reset_ms;             /* 0: unknown */
+	int64_t retry_after_ms;       /* 0: none given */
+};
+/* Read a platform's rate-limit headers. */
+void rl_parse(enum rl_style style, const struct http_response *resp,
+	      int64_t now_ms, struct rl_info *info);
+/* Retry-After: delay seconds or an HTTP date; 0 if absent or malformed. */
+int64_t rl_retry_after(const char *value, int64_t now_ms);
+/* Delay before attempt `failures` (1, 2, ...): exponential with jitter. */
+int64_t rl_backoff_ms(unsigned failures, uint32_t random);
+/* Classify a finished response, update `st` and say when the next request
+ * may be made. Returns VIGIL_OK for 2xx, otherwise the error to report
+ * with a message in errbuf. `what` names the request for messages. */
+vigil_error rl_account(enum rl_style style, struct rl_state *st,
+		       const struct http_response *resp, int64_t now_ms,
+		       const char *what, char *errbuf);
+
+/* post.c */
+vigil_post *post_new(const char *platform);
+/* Set a string member from `s` (NULL or "" leave it NULL). */
+vigil_error post_set(char **field, const char *s);
+vigil_error post_setf(char **field, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* RFC 3339 time in any offset -> UTC; false if malformed. */
+vigil_error post_set_time(vigil_post *p, const char *rfc3339);
+vigil_error post_set_html(char **field, const char *html);
+vigil_error post_add_attachment(vigil_post *p, const char *url,
+				const char *type);
+vigil_error post_set_payload(vigil_post *p, const char *bytes, size_t len);
+/* Borrowed string member of obj, or NULL. */
+const char *jstr(const json_t *obj, const char *key);
+/* Borrowed string at a dotted path such as "author.did", or NULL. */
+const char *jpath(const json_t *obj, const char *path);
+
+/* connector.c: the table every platform fills, and the walk. */
+struct walk {
+	char *since;    /* mark of the newest post stored before this walk */
+	char *top;      /* mark of the newest post of this walk */
+	char *next;     /* platform page token to continue the walk */
+};
+struct parsed_page {
+	vigil_post **posts;
+	size_t n, alloc;
+	char *top;      /* mark of the first (newest) item on the page */
+	char *next;     /* next (older) page token, or NULL */
+	bool reached;   /* the page reached walk->since */
+};
+/* A mark is "<key>" or "<key> <RFC 3339 time>". True if an item with this
+ * key and time (ms, or INT64_MIN) is at or older than `since`. */
+bool mark_reached(const char *since, const char *key, int64_t time_ms);
+char *mark_make(const char *key, const char *time);
+vigil_error page_add(struct parsed_page *pp, vigil_post *post);
+void parsed_page_clear(struct parsed_page *pp);
+/* Parse a page body and find each item's raw bytes; *items borrowed from
+ * *root. On failure errbuf says where. */
+vigil_error page_load(const struct http_response *resp, const char *const *path,
+		      const char *what, json_t **root, json_t **items,
+		      struct jspan **spans, char *errbuf);
+
+struct connector {
+	const char *name;
+	enum rl_style rl;
+	/* Check the source's options and secret; fill defaults. */
+	vigil_error (*setup)(vigil_source *src, char *errbuf);
+	/* NULL when the platform needs no login step. */
+	bool (*needs_auth)(const vigil_source *src);
+	vigil_error (*auth_request)(vigil_source *src, struct http_request *req,
+				    char *errbuf);
+	vigil_error (*auth_parse)(vigil_source *src,
+				  const struct http_response *resp,
+				  char *errbuf);
+	/* True if the response says the session expired (log in again). */
+	bool (*auth_expired)(vigil_source *src, const struct http_response *resp);
+	vigil_error (*page_request)(vigil_source *src, const struct walk *w,
+				    struct http_request *req, char *errbuf);
+	vigil_error (*page_parse)(vigil_source *src, const struct walk *w,
+				  const struct http_response *resp,
+				  struct parsed_page *out, char *errbuf);
+	vigil_error (*exists_request)(vigil_source *src, const char *id,
+				      struct http_request *req, char *errbuf);
+	vigil_error (*exists_parse)(vigil_source *src, const char *id,
+				    const struct http_response *resp,
+				    bool *exists, char *errbuf);
+};
+
+struct vigil_source {
+	const struct connector *conn;
+	char *base_url, *auth_url, *query, *account, *channel, *video;
+	bool search;
+	char *secret;                 /* token file contents; wiped on free */
+	size_t secret_len;
+	char *bearer;                 /* session token from auth; wiped */
+	char *refresh;                /* Bluesky refresh token; wiped */
+	char *did;                    /* Bluesky account DID */
+	int64_t bearer_expires_ms;
+	unsigned page_size;
+	struct http_options http;
+	char user_agent[160];
+	struct rl_state rl;
+	bool busy;
+};
+
+extern const struct connector conn_mastodon, conn_bluesky, conn_x,
+	conn_reddit, conn_youtube;
+const struct connector *connector_find(const char *name);
+/* Decode and encode opaque cursors. */
+vigil_error walk_decode(const char *cursor, struct walk *w, char *errbuf);
+void walk_clear(struct walk *w);
+/* The page result of one parsed page of walk `w`. */
+vigil_error walk_advance(const struct walk *w, struct parsed_page *pp,
+			 vigil_page **out);
+/* Append "?name=value" or "&name=value" (value percent-encoded) to q;
+ * a NULL value adds nothing. */
+vigil_error query_add(struct vbuf *q, const char *name, const char *value);
+/* Set req to GET base_url + path + query. */
+vigil_error req_get(struct http_request *req, const vigil_source *src,
+		    const char *path, const struct vbuf *query);
+/* Mark from a key and an RFC 3339 time, for client-side stops. */
+/* Read a secret file: bounded, refused if group/other may read it. */
+vigil_error secret_read(const char *path, char **out, size_t *len,
+			char *errbuf);
+void secret_free(char *s);
+/* Value of "key=value" line in a secret; caller frees with secret_free. */
+char *secret_field(const char *secret, const char *key);
+
 #endif /* VIGIL_PRIVATE_H */

@@ -318,6 +318,151 @@ VIGIL_EXPORT vigil_error vigil_ingest_line(vigil_batch *batch,
 /* HTTP and platform connectors (http.c, connector*.c) - see issue 4   */
 /* ------------------------------------------------------------------ */
 
+/* A post as vigil keeps it: the `post` and `author` members of a capture
+ * body (spec 2.1) plus the raw bytes of the post as the platform sent them.
+ * Optional strings are NULL when absent. `text` is what a reader sees (HTML
+ * removed, entities decoded). `created_at` is RFC 3339 UTC. */
+typedef struct vigil_attachment {
+	char *url;
+	char *type;           /* "image", "video", "gifv", "audio", ... or NULL */
+} vigil_attachment;
+
+typedef struct vigil_post {
+	char *platform, *id, *url, *created_at, *text, *lang, *in_reply_to;
+	char *author_id, *author_handle, *author_name, *author_url;
+	char *payload;        /* raw JSON bytes of this one post, NUL-terminated */
+	size_t payload_len;
+	size_t n_attachments;
+	struct vigil_attachment *attachments;
+} vigil_post;
+
+/* Free a post and everything it owns; NULL is a no-op. */
+VIGIL_EXPORT void vigil_post_free(vigil_post *post);
+
+/* The post as one JSON line of `vigilctl ingest` input (spec section 4),
+ * with `raw` holding the payload and `source`/`clinician` when not NULL.
+ * No trailing newline; the caller frees *out. */
+VIGIL_EXPORT vigil_error vigil_post_to_json(const vigil_post *post,
+					    const char *source,
+					    const char *clinician,
+					    char **out, char *errbuf);
+
+/* Plain text of an HTML fragment as a reader sees it: tags removed,
+ * entities decoded, block elements and <br> as line breaks, white space
+ * collapsed. The caller frees *out. */
+VIGIL_EXPORT vigil_error vigil_html_to_text(const char *html, size_t len,
+					    char **out, size_t *out_len);
+
+/* One configured source: a platform account or search to poll. Strings are
+ * copied; the struct need not outlive vigil_source_new(). */
+typedef struct vigil_source_config {
+	const char *platform;     /* mastodon, bluesky, x, reddit, youtube */
+	const char *base_url;     /* API base; NULL: the platform's public one */
+	const char *auth_url;     /* Reddit token endpoint base (NULL: public) */
+	const char *mode;         /* "mentions" (default) or "search" */
+	const char *query;        /* search terms (search mode; YouTube filter) */
+	const char *token_file;   /* secret: token, app password or key=value
+				   * lines; must not be group/other-readable */
+	const char *account;      /* Bluesky identifier, X user id, Reddit
+				   * username (for the User-Agent) */
+	const char *channel;      /* YouTube channel id */
+	const char *video;        /* YouTube video id */
+	long connect_timeout_ms;  /* 0: 10 s */
+	long timeout_ms;          /* 0: 60 s for the whole transfer */
+	size_t max_response;      /* 0: 16 MiB */
+	unsigned page_size;       /* 0: the platform's maximum */
+} vigil_source_config;
+
+typedef struct vigil_source vigil_source;
+
+/* Check the configuration, read the token file and set up a source. Base
+ * URLs must be https, or http to a loopback host (127.0.0.0/8, ::1,
+ * localhost); anything else is VIGIL_E_TLS. Free with vigil_source_free(),
+ * which wipes the secrets. */
+VIGIL_EXPORT vigil_error vigil_source_new(const vigil_source_config *cfg,
+					  vigil_source **out, char *errbuf);
+VIGIL_EXPORT void vigil_source_free(vigil_source *source);
+VIGIL_EXPORT const char *vigil_source_platform(const vigil_source *source);
+
+/* One page of a walk from the newest post back to the last-seen one.
+ * `cursor` is the cursor to store once `posts` are durably stored; pass it
+ * to the next fetch. While `more` is true the walk is not finished and the
+ * next fetch continues it (a crash in between resumes there: nothing is
+ * skipped). Cursors are opaque printable strings without newlines; NULL or
+ * "" means "never polled". */
+typedef struct vigil_page {
+	vigil_post **posts;
+	size_t n_posts;
+	char *cursor;
+	bool more;
+} vigil_page;
+
+/* Free a page and its posts; NULL is a no-op. */
+VIGIL_EXPORT void vigil_page_free(vigil_page *page);
+
+/* Many sources fetched concurrently from one thread (curl multi). */
+typedef struct vigil_fetcher vigil_fetcher;
+
+VIGIL_EXPORT vigil_error vigil_fetcher_new(vigil_fetcher **out);
+/* Cancels transfers still running; sources are not freed. */
+VIGIL_EXPORT void vigil_fetcher_free(vigil_fetcher *fetcher);
+
+/* Start fetching the next page of `source` after `cursor` (logging in
+ * first if needed). A source may have one fetch running at a time
+ * (VIGIL_E_BUSY otherwise). `source` must outlive the fetch. */
+VIGIL_EXPORT vigil_error vigil_fetcher_start(vigil_fetcher *fetcher,
+					     vigil_source *source,
+					     const char *cursor,
+					     char *errbuf);
+
+/* Start asking whether post `post_id` (vigil_post.id) still exists; the
+ * answer comes as a result with `exists` set (see vigil_source_exists()). */
+VIGIL_EXPORT vigil_error vigil_fetcher_start_exists(vigil_fetcher *fetcher,
+						    vigil_source *source,
+						    const char *post_id,
+						    char *errbuf);
+
+/* The outcome of one fetch. On error `page` is NULL and `message` says
+ * why. `retry_at_ms` (ms since the epoch) is when the next request for
+ * this source may be made: from the platform's rate-limit headers, its
+ * Retry-After, or exponential backoff with jitter after 429, 5xx and
+ * network errors; 0 means at once. */
+typedef struct vigil_fetch_result {
+	vigil_source *source;
+	vigil_error error;
+	long http_status;
+	char message[VIGIL_ERRBUF_SIZE];
+	vigil_page *page;      /* page fetches */
+	bool exists;           /* existence checks: false if deleted */
+	int64_t retry_at_ms;
+} vigil_fetch_result;
+
+/* Run transfers for up to timeout_ms and return one finished fetch in
+ * *out (the caller frees it with vigil_fetch_result_free()), or NULL in
+ * *out if none finished in time. VIGIL_E_NOTFOUND: nothing is running. */
+VIGIL_EXPORT vigil_error vigil_fetcher_poll(vigil_fetcher *fetcher,
+					    int timeout_ms,
+					    vigil_fetch_result **out);
+/* Frees the result and its page; NULL is a no-op. */
+VIGIL_EXPORT void vigil_fetch_result_free(vigil_fetch_result *result);
+
+/* Blocking convenience: one page of one source. On failure *retry_at_ms
+ * (if not NULL) is still written with the time of the next allowed
+ * request. The caller frees *out with vigil_page_free(). */
+VIGIL_EXPORT vigil_error vigil_source_fetch(vigil_source *source,
+					    const char *cursor,
+					    vigil_page **out,
+					    int64_t *retry_at_ms,
+					    char *errbuf);
+
+/* Ask the platform whether the post `post_id` (vigil_post.id) still
+ * exists: *exists is false when it was deleted or removed. Network and
+ * rate-limit failures are errors, never "deleted". Blocking. */
+VIGIL_EXPORT vigil_error vigil_source_exists(vigil_source *source,
+					     const char *post_id,
+					     bool *exists,
+					     char *errbuf);
+
 #ifdef __cplusplus
 }
 #endif

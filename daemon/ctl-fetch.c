@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ctl-fetch.c - `vigilctl fetch`: run one platform connector by hand.
+ *
+ * Fetches every page back to the cursor and prints each post as one line
+ * of `vigilctl ingest` input (spec section 4), so that
+ *   vigilctl fetch ... | vigilctl ingest
+ * keeps them. After each page the cursor is written to --cursor-file (if
+ * given); when the walk ends the final cursor is printed on stderr as the
+ * line "cursor: <cursor>". With --exists ID the posts are not fetched;
+ * instead each ID is checked and printed as {"id":...,"exists":bool}.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vigilctl.h"
+
+struct fetch_opts {
+	vigil_source_config cfg;
+	const char *cursor;
+	const char *cursor_file;
+	const char *source_name;
+	const char *clinician;
+	unsigned max_pages;
+	unsigned retries;
+	long max_wait_ms;
+	char **exists;
+	size_t n_exists;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until retry_at if it is within max_wait; false if it is not. */
+static bool
+wait_until(int64_t retry_at, long max_wait_ms)
+{
+	int64_t delay = retry_at - now_ms();
+	struct timespec ts;
+
+	if (delay <= 0)
+		delay = 200;
+	if (delay > max_wait_ms)
+		return false;
+	ts.tv_sec = delay / 1000;
+	ts.tv_nsec = (delay % 1000) * 1000000;
+	nanosleep(&ts, NULL);
+	return true;
+}
+
+static bool
+retryable(vigil_error e)
+{
+	return e == VIGIL_E_RATELIMIT || e == VIGIL_E_NET || e == VIGIL_E_HTTP;
+}
+
+static int
+save_cursor(const char *path, const char *cursor)
+{
+	char *tmp = NULL;
+	FILE *f;
+	int rc = EXIT_RUNTIME;
+
+	if (asprintf(&tmp, "%s.tmp", path) < 0)
+		return EXIT_RUNTIME;
+	f = fopen(tmp, "we");
+	if (!f) {
+		ctl_error("Failed to open '%s': %m", tmp);
+		goto out;
+	}
+	fprintf(f, "%s\n", cursor);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		ctl_error("Failed to write '%s': %m", tmp);
+		fclose(f);
+		goto out;
+	}
+	fclose(f);
+	if (rename(tmp, path) != 0) {
+		ctl_error("Failed to rename '%s': %m", tmp);
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	free(tmp);
+	return rc;
+}
+
+static int
+print_page(const struct fetch_opts *o, const vigil_page *page)
+{
+	char errbuf[VIGIL_ERRBUF_SIZE];
+
+	for (size_t i = 0; i < page->n_posts; i++) {
+		char *line = NULL;
+		vigil_error r = vigil_post_to_json(page->posts[i], o->source_name,
+						   o->clinician, &line, errbuf);
+
+		if (r != VIGIL_OK)
+			return ctl_fail(r, errbuf, "fetch");
+		puts(line);
+		free(line);
+	}
+	if (fflush(stdout) != 0) {
+		ctl_error("Failed to write posts: %m");
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+static int
+run_walk(const struct fetch_opts *o, vigil_source *src)
+{
+	char errbuf[VIGIL_ERRBUF_SIZE];
+	char *cursor = o->cursor ? strdup(o->cursor) : strdup("");
+	unsigned pages = 0, tries = 0;
+	int rc = EXIT_OK;
+
+	if (!cursor)
+		return EXIT_RUNTIME;
+	for (;;) {
+		vigil_page *page = NULL;
+		int64_t retry_at = 0;
+		vigil_error r = vigil_source_fetch(src, cursor, &page, &retry_at, errbuf);
+		bool more;
+
+		if (r != VIGIL_OK) {
+			if (retryable(r) && tries < o->retries &&
+			    wait_until(retry_at, o->max_wait_ms)) {
+				ctl_error("%s; retrying", errbuf);
+				tries++;
+				continue;
+			}
+			rc = ctl_fail(r, errbuf, "fetch");
+			break;
+		}
+		tries = 0;
+		rc = print_page(o, page);
+		/* The cursor moves only once the page's posts are out. */
+		if (rc == EXIT_OK) {
+			free(cursor);
+			cursor = strdup(page->cursor);
+			if (!cursor)
+				rc = EXIT_RUNTIME;
+		}
+		if (rc == EXIT_OK && o->cursor_file)
+			rc = save_cursor(o->cursor_file, cursor);
+		more = page->more;
+		vigil_page_free(page);
+		if (rc != EXIT_OK || !more)
+			break;
+		if (++pages >= o->max_pages) {
+			ctl_error("stopped after %u pages; the cursor resumes the walk",
+				  pages);
+			break;
+		}
+		/* Respect the platform's pace between pages. */
+		if (retry_at > now_ms() && !wait_until(retry_at, o->max_wait_ms)) {
+			ctl_error("rate limited; the cursor resumes the walk");
+			break;
+		}
+	}
+	if (cursor)
+		fprintf(stderr, "cursor: %s\n", cursor);
+	free(cursor);
+	return rc;
+}
+
+static int
+run_exists(const struct fetch_opts *o, vigil_source *src)
+{
+	char errbuf[VIGIL_ERRBUF_SIZE];
+
+	for (size_t i = 0; i < o->n_exists; i++) {
+		bool exists = false;
+		vigil_error r = vigil_source_exists(src, o->exists[i], &exists, errbuf);
+
+		if (r != VIGIL_OK)
+			return ctl_fail(r, errbuf, o->exists[i]);
+		printf("{\"id\":\"%s\",\"exists\":%s}\n", o->exists[i],
+		       exists ? "true" : "false");
+	}
+	return EXIT_OK;
+}
+
+int
+cmd_fetch(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "platform", required_argument, NULL, 'p' },
+		{ "base-url", required_argument, NULL, 'b' },
+		{ "auth-url", required_argument, NULL, 'A' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "query", required_argument, NULL, 'q' },
+		{ "account", required_argument, NULL, 'a' },
+		{ "channel", required_argument, NULL, 'C' },
+		{ "video", required_argument, NULL, 'V' },
+		{ "since-cursor", required_argument, NULL, 's' },
+		{ "cursor-file", required_argument, NULL, 'f' },
+		{ "page-size", required_argument, NULL, 'n' },
+		{ "max-pages", required_argument, NULL, 'P' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ "max-wait", required_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "max-response", required_argument, NULL, 'M' },
+		{ "exists", required_argument, NULL, 'e' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "clinician", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fetch_opts o = { .max_pages = 1000, .retries = 3, .max_wait_ms = 60000 };
+	const struct ctl_command *self = ctl_find("fetch");
+	char errbuf[VIGIL_ERRBUF_SIZE];
+	vigil_source *src = NULL;
+	char **ex;
+	vigil_error r;
+	int c, rc;
+
+	(void)ctl;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': o.cfg.platform = optarg; break;
+		case 'b': o.cfg.base_url = optarg; break;
+		case 'A': o.cfg.auth_url = optarg; break;
+		case 't': o.cfg.token_file = optarg; break;
+		case 'm': o.cfg.mode = optarg; break;
+		case 'q': o.cfg.query = optarg; break;
+		case 'a': o.cfg.account = optarg; break;
+		case 'C': o.cfg.channel = optarg; break;
+		case 'V': o.cfg.video = optarg; break;
+		case 's': o.cursor = optarg; break;
+		case 'f': o.cursor_file = optarg; break;
+		case 'n': o.cfg.page_size = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'P': o.max_pages = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'r': o.retries = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'w': o.max_wait_ms = strtol(optarg, NULL, 10) * 1000; break;
+		case 'T': o.cfg.timeout_ms = strtol(optarg, NULL, 10) * 1000; break;
+		case 'M': o.cfg.max_response = strtoul(optarg, NULL, 10); break;
+		case 'S': o.source_name = optarg; break;
+		case 'c': o.clinician = optarg; break;
+		case 'e':
+			ex = realloc(o.exists, (o.n_exists + 1) * sizeof(*ex));
+			if (!ex) {
+				free(o.exists);
+				return EXIT_RUNTIME;
+			}
+			o.exists = ex;
+			o.exists[o.n_exists++] = optarg;
+			break;
+		default:
+			free(o.exists);
+			return ctl_usage(self);
+		}
+	}
+	if (optind != argc || !o.cfg.platform || o.max_pages == 0) {
+		free(o.exists);
+		return ctl_usage(self);
+	}
+	r = vigil_source_new(&o.cfg, &src, errbuf);
+	if (r != VIGIL_OK) {
+		free(o.exists);
+		return ctl_fail(r, errbuf, "fetch");
+	}
+	rc = o.n_exists ? run_exists(&o, src) : run_walk(&o, src);
+	vigil_source_free(src);
+	free(o.exists);
+	return rc;
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * conn-bluesky.c - Bluesky over the AT Protocol (XRPC).
+ *
+ * Login: com.atproto.server.createSession with the account's identifier and
+ * an app password (from the token file). Login is rate limited (30 per
+ * 5 minutes), so the session lives in the source and is renewed with
+ * com.atproto.server.refreshSession when the access token expires (HTTP 400
+ * ExpiredToken, or 401); only if that fails does vigil log in again.
+ * Mentions: app.bsky.notification.listNotifications, keeping reasons
+ * mention, reply and quote, paged by cursor. Search:
+ * app.bsky.feed.searchPosts?sort=latest. Neither has a since filter, so the
+ * marks are "<at-uri> <indexedAt>" and the walk stops at the last-seen one.
+ * Existence: app.bsky.feed.getPosts (a deleted post is absent).
+ * Post id is the at:// URI; the web URL is
+ * https://bsky.app/profile/<did>/post/<rkey>.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vigil-private.h"
+
+static vigil_error
+bluesky_setup(vigil_source *src, char *errbuf)
+{
+	if (!src->base_url && !(src->base_url = strdup("https://bsky.social")))
+		return VIGIL_E_NOMEM;
+	if (!src->account || !src->secret)
+		return vigil_fail(errbuf, VIGIL_E_INVAL,
+				  "bluesky: an account (handle or DID) and a token "
+				  "file with an app password are required");
+	return VIGIL_OK;
+}
+
+static bool
+bluesky_needs_auth(const vigil_source *src)
+{
+	return src->bearer == NULL;
+}
+
+static vigil_error
+bluesky_auth_request(vigil_source *src, struct http_request *req,
+		     char *errbuf)
+{
+	json_t *o;
+	char *body;
+	vigil_error r;
+
+	if (src->refresh) {
+		r = http_request_url(req, "POST",
+				     "%s/xrpc/com.atproto.server.refreshSession",
+				     src->base_url);
+		if (r == VIGIL_OK)
+			r = http_request_header(req, "Authorization: Bearer %s",
+						src->refresh);
+		return r;
+	}
+	r = http_request_url(req, "POST", "%s/xrpc/com.atproto.server.createSession",
+			     src->base_url);
+	if (r != VIGIL_OK)
+		return r;
+	o = json_pack("{s:s,s:s}", "identifier", src->account, "password",
+		      src->secret);
+	body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!body)
+		return VIGIL_E_NOMEM;
+	http_request_body(req, body, strlen(body));
+	return http_request_header(req, "Content-Type: application/json");
+}
+
+static vigil_error
+bluesky_auth_parse(vigil_source *src, const struct http_response *resp,
+		   char *errbuf)
+{
+	json_t *o;
+	const char *access, *refresh, *did;
+	vigil_error r = VIGIL_OK;
+
+	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
+	access = jstr(o, "accessJwt");
+	refresh = jstr(o, "refreshJwt");
+	did = jstr(o, "did");
+	if (!access || !refresh || !did) {
+		r = vigil_fail(errbuf, VIGIL_E_AUTH,
+			       "bluesky: session response lacks tokens or DID");
+		goto out;
+	}
+	secret_free(src->bearer);
+	secret_free(src->refresh);
+	free(src->did);
+	src->bearer = strdup(access);
+	src->refresh = strdup(refresh);
+	src->did = strdup(did);
+	if (!src->bearer || !src->refresh || !src->did)
+		r = VIGIL_E_NOMEM;
+out:
+	json_decref(o);
+	return r;
+}
+
+static bool
+bluesky_auth_expired(vigil_source *src, const struct http_response *resp)
+{
+	const char *b = resp->body.data;
+
+	return resp->status == 401 ||
+		(resp->status == 400 && b &&
+		 (strstr(b, "\"ExpiredToken\"") || strstr(b, "\"InvalidToken\"")));
+}
+
+static vigil_error
+bluesky_page_request(vigil_source *src, const struct walk *w,
+		     struct http_request *req, char *errbuf)
+{
+	struct vbuf q;
+	char limit[16];
+	vigil_error r;
+
+	vbuf_init(&q, 8192);
+	snprintf(limit, sizeof(limit), "%u",
+		 src->page_size && src->page_size < 100 ? src->page_size : 100);
+	if (src->search) {
+		r = query_add(&q, "q", src->query);
+		if (r == VIGIL_OK)
+			r = query_add(&q, "sort", "latest");
+	} else {
+		r = VIGIL_OK;
+	}
+	if (r == VIGIL_OK)
+		r = query_add(&q, "limit", limit);
+	if (r == VIGIL_OK)
+		r = query_add(&q, "cursor", w->next);
+	if (r == VIGIL_OK)
+		r = req_get(req, src, src->search ? "/xrpc/app.bsky.feed.searchPosts" :
+			    "/xrpc/app.bsky.notification.listNotifications", &q);
+	if (r == VIGIL_OK)
+		r = http_request_header(req, "Authorization: Bearer %s", src->bearer);
+	vbuf_free(&q);
+	return r;
+}
+
+/* Image and video URLs of a record embed (blob CIDs) or an embed view. */
+static vigil_error
+bluesky_attachments(vigil_post *p, const char *did, const json_t *record,
+		    const json_t *view)
+{
+	const json_t *embed = json_object_get(record, "embed"), *img;
+	const json_t *images, *media;
+	const char *type = jstr(embed, "$type");
+	vigil_error r = VIGIL_OK;
+	size_t i;
+
+	if (view && json_is_array(json_object_get(view, "images"))) {
+		json_array_foreach(json_object_get(view, "images"), i, img)
+			if (r == VIGIL_OK)
+				r = post_add_attachment(p, jstr(img, "fullsize"), "image");
+		return r;
+	}
+	if (type && strcmp(type, "app.bsky.embed.recordWithMedia") == 0) {
+		embed = json_object_get(embed, "media");
+		type = jstr(embed, "$type");
+	}
+	if (!type)
+		return VIGIL_OK;
+	images = json_object_get(embed, "images");
+	json_array_foreach(images, i, img) {
+		const char *cid = jpath(img, "image.ref.$link");
+
+		if (cid && r == VIGIL_OK) {
+			char *url = NULL;
+
+			r = post_setf(&url, "https://cdn.bsky.app/img/feed_fullsize/plain/%s/%s@jpeg",
+				      did, cid);
+			if (r == VIGIL_OK)
+				r = post_add_attachment(p, url, "image");
+			free(url);
+		}
+	}
+	media = json_object_get(embed, "video");
+	if (strcmp(type, "app.bsky.embed.video") == 0 && jpath(media, "ref.$link")) {
+		char *url = NULL;
+
+		r = post_setf(&url, "https://video.bsky.app/watch/%s/%s/playlist.m3u8",
+			      did, jpath(media, "ref.$link"));
+		if (r == VIGIL_OK)
+			r = post_add_attachment(p, url, "video");
+		free(url);
+	}
+	return r;
+}
+
+/* A notification or a post view: both have uri, author, record. */
+static vigil_error
+bluesky_post(const json_t *item, const char *raw, size_t raw_len,
+	     vigil_post **out)
+{
+	const json_t *author = json_object_get(item, "author");
+	const json_t *record = json_object_get(item, "record");
+	const char *uri = jstr(item, "uri"), *did = jstr(author, "did");
+	const char *rkey = uri ? strrchr(uri, '/') : NULL;
+	const json_t *langs = json_object_get(record, "langs");
+	vigil_post *p;
+	vigil_error r;
+
+	if (!uri || !did || !rkey || !json_is_object(record))
+		return VIGIL_E_PARSE;
+	p = post_new("bluesky");
+	if (!p)
+		return VIGIL_E_NOMEM;
+	r = post_set(&p->id, uri);
+	if (r == VIGIL_OK)
+		r = post_setf(&p->url, "https://bsky.app/profile/%s/post/%s", did, rkey + 1);
+	if (r == VIGIL_OK)
+		r = post_set_time(p, jstr(record, "createdAt"));
+	if (r == VIGIL_OK)
+		r = post_set(&p->text, jstr(record, "text"));
+	if (r == VIGIL_OK && !p->text)
+		r = post_set_html(&p->text, NULL);
+	if (r == VIGIL_OK)
+		r = post_set(&p->lang, json_string_value(json_array_get(langs, 0)));
+	if (r == VIGIL_OK)
+		r = post_set(&p->in_reply_to, jpath(record, "reply.parent.uri"));
+	if (r == VIGIL_OK)
+		r = post_set(&p->author_id, did);
+	if (r == VIGIL_OK)
+		r = post_set(&p->author_handle, jstr(author, "handle"));
+	if (r == VIGIL_OK)
+		r = post_set(&p->author_name, jstr(author, "displayName"));
+	if (r == VIGIL_OK)
+		r = post_setf(&p->author_url, "https://bsky.app/profile/%s", did);
+	if (r == VIGIL_OK)
+		r = bluesky_attachments(p, did, record, json_object_get(item, "embed"));
+	if (r == VIGIL_OK)
+		r = post_set_payload(p, raw, raw_len);
+	if (r != VIGIL_OK) {
+		vigil_post_free(p);
+		return r;
+	}
+	*out = p;
+	return VIGIL_OK;
+}
+
+static bool
+wanted_reason(const char *reason)
+{
+	return reason && (strcmp(reason, "mention") == 0 ||
+			  strcmp(reason, "reply") == 0 ||
+			  strcmp(reason, "quote") == 0);
+}
+
+static vigil_error
+bluesky_page_parse(vigil_source *src, const struct walk *w,
+		   const struct http_response *resp, struct parsed_page *out,
+		   char *errbuf)
+{
+	static const char *const notif_path[] = { "notifications", NULL };
+	static const char *const search_path[] = { "posts", NULL };
+	const char *what = src->search ? "bluesky searchPosts" :
+		"bluesky listNotifications";
+	json_t *root = NULL, *items, *n;
+	struct jspan *spans = NULL;
+	vigil_error r;
+	size_t i;
+
+	r = page_load(resp, src->search ? search_path : notif_path, what, &root,
+		      &items, &spans, errbuf);
+	if (r != VIGIL_OK)
+		return r;
+	json_array_foreach(items, i, n) {
+		const char *uri = jstr(n, "uri"), *at = jstr(n, "indexedAt");
+		int64_t ms = INT64_MIN;
+		vigil_post *p;
+
+		if (!uri || !at || !vigil_parse_time(at, &ms)) {
+			r = vigil_fail(errbuf, VIGIL_E_PARSE, "%s: item %zu lacks "
+				       "uri or indexedAt", what, i);
+			goto out;
+		}
+		if (i == 0 && !(out->top = mark_make(uri, at))) {
+			r = VIGIL_E_NOMEM;
+			goto out;
+		}
+		if (mark_reached(w->since, uri, ms)) {
+			out->reached = true;
+			break;
+		}
+		if (!src->search && !wanted_reason(jstr(n, "reason")))
+			continue;
+		r = bluesky_post(n, resp->body.data + spans[i].start, spans[i].len, &p);
+		if (r == VIGIL_OK)
+			r = page_add(out, p);
+		if (r != VIGIL_OK) {
+			if (r == VIGIL_E_PARSE)
+				vigil_fail(errbuf, r, "%s: item %zu (%s) lacks author "
+					   "or record", what, i, uri);
+			goto out;
+		}
+	}
+	if (json_array_size(items) > 0 && jstr(root, "cursor") &&
+	    !(out->next = strdup(jstr(root, "cursor"))))
+		r = VIGIL_E_NOMEM;
+out:
+	free(spans);
+	json_decref(root);
+	return r;
+}
+
+static vigil_error
+bluesky_exists_request(vigil_source *src, const char *id,
+		       struct http_request *req, char *errbuf)
+{
+	struct vbuf q;
+	vigil_error r;
+
+	vbuf_init(&q, 4096);
+	r = query_add(&q, "uris", id);
+	if (r == VIGIL_OK)
+		r = req_get(req, src, "/xrpc/app.bsky.feed.getPosts", &q);
+	if (r == VIGIL_OK)
+		r = http_request_header(req, "Authorization: Bearer %s", src->bearer);
+	vbuf_free(&q);
+	return r;
+}
+
+static vigil_error
+bluesky_exists_parse(vigil_source *src, const char *id,
+		     const struct http_response *resp, bool *exists,
+		     char *errbuf)
+{
+	json_t *o, *posts, *p;
+	bool found = false;
+	size_t i;
+
+	if (resp->status == 404) {
+		*exists = false;
+		return VIGIL_OK;
+	}
+	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
+	posts = json_object_get(o, "posts");
+	if (!json_is_array(posts)) {
+		json_decref(o);
+		return vigil_fail(errbuf, VIGIL_E_PARSE, "bluesky getPosts: no posts array");
+	}
+	json_array_foreach(posts, i, p)
+		if (jstr(p, "uri") && strcmp(jstr(p, "uri"), id) == 0)
+			found = true;
+	json_decref(o);
+	*exists = found;
+	return VIGIL_OK;
+}
+
+const struct connector conn_bluesky = {
+	.name = "bluesky",
+	.rl = RL_BLUESKY,
+	.setup = bluesky_setup,
+	.needs_auth = bluesky_needs_auth,
+	.auth_request = bluesky_auth_request,
+	.auth_parse = bluesky_auth_parse,
+	.auth_expired = bluesky_auth_expired,
+	.page_request = bluesky_page_request,
+	.page_parse = bluesky_page_parse,
+	.exists_request = bluesky_exists_request,
+	.exists_parse = bluesky_exists_parse,
+};

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * conn-mastodon.c - Mastodon: mentions from the notifications API.
+ *
+ * GET /api/v1/notifications?types[]=mention&limit=40[&since_id=][&max_id=]
+ * with the clinician's access token, newest first, paged with the `Link`
+ * header (rel="next" carries max_id). Ids are opaque strings. The walk's
+ * marks are notification ids; since_id lets the server stop the walk.
+ * Existence: GET /api/v1/statuses/:id (404 or 410: gone).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vigil-private.h"
+
+static vigil_error
+mastodon_setup(vigil_source *src, char *errbuf)
+{
+	if (!src->base_url)
+		return vigil_fail(errbuf, VIGIL_E_INVAL,
+				  "mastodon: the instance's base URL is required");
+	if (!src->secret)
+		return vigil_fail(errbuf, VIGIL_E_INVAL,
+				  "mastodon: a token file is required");
+	if (src->search)
+		return vigil_fail(errbuf, VIGIL_E_INVAL,
+				  "mastodon: only the mentions mode is supported");
+	return VIGIL_OK;
+}
+
+static vigil_error
+add_auth(const vigil_source *src, struct http_request *req)
+{
+	return http_request_header(req, "Authorization: Bearer %s", src->secret);
+}
+
+static vigil_error
+mastodon_page_request(vigil_source *src, const struct walk *w,
+		      struct http_request *req, char *errbuf)
+{
+	struct vbuf q;
+	char limit[16];
+	vigil_error r;
+
+	vbuf_init(&q, 4096);
+	snprintf(limit, sizeof(limit), "%u",
+		 src->page_size && src->page_size < 80 ? src->page_size : 40);
+	r = vbuf_adds(&q, "?types%5B%5D=mention");
+	if (r == VIGIL_OK)
+		r = query_add(&q, "limit", limit);
+	if (r == VIGIL_OK && w->since)
+		r = query_add(&q, "since_id", w->since);
+	if (r == VIGIL_OK && w->next)
+		r = query_add(&q, "max_id", w->next);
+	if (r == VIGIL_OK)
+		r = req_get(req, src, "/api/v1/notifications", &q);
+	if (r == VIGIL_OK)
+		r = add_auth(src, req);
+	vbuf_free(&q);
+	return r;
+}
+
+/* max_id from the rel="next" link of a Link header, or NULL. */
+static char *
+link_next_max_id(const char *link)
+{
+	const char *p = link;
+
+	while (p && *p) {
+		const char *lt = strchr(p, '<'), *gt, *end, *id;
+
+		if (!lt || !(gt = strchr(lt, '>')))
+			return NULL;
+		end = strchr(gt, ',');
+		if (!end)
+			end = gt + strlen(gt);
+		if (memmem(gt, (size_t)(end - gt), "rel=\"next\"", 10) ||
+		    memmem(gt, (size_t)(end - gt), "rel=next", 8)) {
+			for (id = lt + 1; id < gt; id++) {
+				if ((id[-1] == '?' || id[-1] == '&') &&
+				    strncmp(id, "max_id=", 7) == 0) {
+					size_t n = strcspn(id + 7, "&>");
+
+					return n ? strndup(id + 7, n) : NULL;
+				}
+			}
+			return NULL;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return NULL;
+}
+
+static vigil_error
+mastodon_post(const json_t *n, const char *raw, size_t raw_len,
+	      vigil_post **out)
+{
+	const json_t *st = json_object_get(n, "status");
+	const json_t *acct = json_object_get(st, "account");
+	const json_t *media, *m;
+	vigil_post *p = post_new("mastodon");
+	const char *cw = jstr(st, "spoiler_text");
+	vigil_error r;
+	size_t i;
+
+	if (!p)
+		return VIGIL_E_NOMEM;
+	r = post_set(&p->id, jstr(st, "id"));
+	if (r == VIGIL_OK)
+		r = post_set(&p->url, jstr(st, "url") ? jstr(st, "url") : jstr(st, "uri"));
+	if (r == VIGIL_OK)
+		r = post_set_time(p, jstr(st, "created_at"));
+	if (r == VIGIL_OK)
+		r = post_set_html(&p->text, jstr(st, "content"));
+	if (r == VIGIL_OK && cw && *cw) {
+		/* A reader sees the content warning first. */
+		char *t = p->text;
+
+		p->text = NULL;
+		r = post_setf(&p->text, "%s\n\n%s", cw, t);
+		free(t);
+	}
+	if (r == VIGIL_OK)
+		r = post_set(&p->lang, jstr(st, "language"));
+	if (r == VIGIL_OK)
+		r = post_set(&p->in_reply_to, jstr(st, "in_reply_to_id"));
+	if (r == VIGIL_OK)
+		r = post_set(&p->author_id, jstr(acct, "id"));
+	if (r == VIGIL_OK)
+		r = post_set(&p->author_handle, jstr(acct, "acct"));
+	if (r == VIGIL_OK)
+		r = post_set(&p->author_name, jstr(acct, "display_name"));
+	if (r == VIGIL_OK)
+		r = post_set(&p->author_url, jstr(acct, "url"));
+	media = json_object_get(st, "media_attachments");
+	json_array_foreach(media, i, m) {
+		if (r != VIGIL_OK)
+			break;
+		r = post_add_attachment(p, jstr(m, "url") ? jstr(m, "url") :
+					jstr(m, "remote_url"), jstr(m, "type"));
+	}
+	if (r == VIGIL_OK)
+		r = post_set_payload(p, raw, raw_len);
+	if (r == VIGIL_OK && (!p->id || !p->author_id))
+		r = VIGIL_E_PARSE;
+	if (r != VIGIL_OK) {
+		vigil_post_free(p);
+		return r;
+	}
+	*out = p;
+	return VIGIL_OK;
+}
+
+static vigil_error
+mastodon_page_parse(vigil_source *src, const struct walk *w,
+		    const struct http_response *resp, struct parsed_page *out,
+		    char *errbuf)
+{
+	static const char *const path[] = { NULL };
+	json_t *root = NULL, *items, *n;
+	struct jspan *spans = NULL;
+	char link[4096];
+	vigil_error r;
+	size_t i;
+
+	r = page_load(resp, path, "mastodon notifications", &root, &items,
+		      &spans, errbuf);
+	if (r != VIGIL_OK)
+		return r;
+	json_array_foreach(items, i, n) {
+		const char *nid = jstr(n, "id"), *type = jstr(n, "type");
+		vigil_post *p;
+
+		if (!nid) {
+			r = vigil_fail(errbuf, VIGIL_E_PARSE,
+				       "mastodon notifications: item %zu has no id", i);
+			goto out;
+		}
+		if (i == 0 && !(out->top = strdup(nid))) {
+			r = VIGIL_E_NOMEM;
+			goto out;
+		}
+		if (mark_reached(w->since, nid, INT64_MIN)) {
+			out->reached = true;
+			break;
+		}
+		/* Other types, and mentions whose status is gone, carry no
+		 * post to keep. */
+		if (!type || strcmp(type, "mention") != 0 ||
+		    !json_is_object(json_object_get(n, "status")))
+			continue;
+		r = mastodon_post(n, resp->body.data + spans[i].start, spans[i].len, &p);
+		if (r == VIGIL_OK)
+			r = page_add(out, p);
+		if (r != VIGIL_OK) {
+			if (r == VIGIL_E_PARSE)
+				vigil_fail(errbuf, r, "mastodon notification %s: "
+					   "status without id or account", nid);
+			goto out;
+		}
+	}
+	if (json_array_size(items) > 0 &&
+	    http_header(resp, "Link", link, sizeof(link))) {
+		out->next = link_next_max_id(link);
+	}
+out:
+	free(spans);
+	json_decref(root);
+	return r;
+}
+
+static vigil_error
+mastodon_exists_request(vigil_source *src, const char *id,
+			struct http_request *req, char *errbuf)
+{
+	char *e = http_escape(id);
+	vigil_error r;
+
+	if (!e)
+		return VIGIL_E_NOMEM;
+	r = http_request_url(req, "GET", "%s/api/v1/statuses/%s", src->base_url, e);
+	free(e);
+	if (r == VIGIL_OK)
+		r = add_auth(src, req);
+	return r;
+}
+
+static vigil_error
+mastodon_exists_parse(vigil_source *src, const char *id,
+		      const struct http_response *resp, bool *exists,
+		      char *errbuf)
+{
+	*exists = resp->status >= 200 && resp->status < 300;
+	return VIGIL_OK;
+}
+
+const struct connector conn_mastodon = {
+	.name = "mastodon",
+	.rl = RL_MASTODON,
+	.setup = mastodon_setup,
+	.page_request = mastodon_page_request,
+	.page_parse = mastodon_page_parse,
+	.exists_request = mastodon_exists_request,
+	.exists_parse = mastodon_exists_parse,
+};

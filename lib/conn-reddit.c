@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * conn-reddit.c - Reddit's OAuth API.
+ *
+ * Token: POST <auth>/api/v1/access_token (HTTP Basic with the app's
+ * client_id and client_secret, grant_type=password for a script app), or a
+ * ready bearer token. The token file holds key=value lines: client_id,
+ * client_secret, username, password (or token). Reddit asks every client
+ * for a unique User-Agent: "linux:vigil:<version> (by /u/<username>)".
+ * Mentions: GET /message/mentions; search: GET /search?sort=new; both
+ * with limit=100, raw_json=1 (so text is not HTML-escaped twice) and
+ * `after`, newest first. Marks are "<fullname> <created>"; the walk stops at
+ * the last-seen one. Text is body_html (or title plus selftext_html)
+ * turned into plain text. Post id is the fullname (t1_..., t3_...).
+ * Existence: GET /api/info?id=<fullname> (absent, or "[deleted]"/"[removed]").
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "config.h"
+#include "vigil-private.h"
+
+static vigil_error
+reddit_setup(vigil_source *src, char *errbuf)
+{
+	char *user;
+
+	if (!src->base_url && !(src->base_url = strdup("https://oauth.reddit.com")))
+		return VIGIL_E_NOMEM;
+	if (!src->auth_url && !(src->auth_url = strdup("https://www.reddit.com")))
+		return VIGIL_E_NOMEM;
+	if (!src->secret)
+		return vigil_fail(errbuf, VIGIL_E_INVAL, "reddit: a token file is required");
+	user = secret_field(src->secret, "username");
+	/* A ready token in the file needs no login. */
+	src->bearer = secret_field(src->secret, "token");
+	if (!user && !src->bearer)
+		return vigil_fail(errbuf, VIGIL_E_INVAL,
+				  "reddit: token file needs client_id, client_secret, "
+				  "username and password lines (or token)");
+	snprintf(src->user_agent, sizeof(src->user_agent),
+		 "linux:vigil:%s (by /u/%s)", VIGIL_VERSION,
+		 src->account ? src->account : user ? user : "vigil");
+	free(user);
+	return VIGIL_OK;
+}
+
+static bool
+reddit_needs_auth(const vigil_source *src)
+{
+	return !src->bearer || (src->bearer_expires_ms &&
+				vigil_now_ms() > src->bearer_expires_ms);
+}
+
+static vigil_error
+reddit_auth_request(vigil_source *src, struct http_request *req,
+		    char *errbuf)
+{
+	char *id = secret_field(src->secret, "client_id");
+	char *secret = secret_field(src->secret, "client_secret");
+	char *user = secret_field(src->secret, "username");
+	char *pass = secret_field(src->secret, "password");
+	char *basic = NULL, *b64 = NULL, *eu = NULL, *ep = NULL, *body = NULL;
+	size_t blen;
+	vigil_error r = VIGIL_E_NOMEM;
+
+	if (!id || !secret || !user || !pass) {
+		r = vigil_fail(errbuf, VIGIL_E_AUTH, "reddit: token file lacks "
+			       "client_id, client_secret, username or password");
+		goto out;
+	}
+	if (asprintf(&basic, "%s:%s", id, secret) < 0) {
+		basic = NULL;
+		goto out;
+	}
+	blen = vigil_b64_len(strlen(basic));
+	b64 = malloc(blen);
+	eu = http_escape(user);
+	ep = http_escape(pass);
+	if (!b64 || !eu || !ep)
+		goto out;
+	vigil_b64((const uint8_t *)basic, strlen(basic), b64);
+	if (asprintf(&body, "grant_type=password&username=%s&password=%s", eu, ep) < 0) {
+		body = NULL;
+		goto out;
+	}
+	r = http_request_url(req, "POST", "%s/api/v1/access_token", src->auth_url);
+	if (r == VIGIL_OK)
+		r = http_request_header(req, "Authorization: Basic %s", b64);
+	if (r == VIGIL_OK) {
+		http_request_body(req, body, strlen(body));
+		body = NULL;
+	}
+out:
+	secret_free(id);
+	secret_free(secret);
+	secret_free(user);
+	secret_free(pass);
+	secret_free(basic);
+	secret_free(b64);
+	secret_free(eu);
+	secret_free(ep);
+	secret_free(body);
+	return r;
+}
+
+static vigil_error
+reddit_auth_parse(vigil_source *src, const struct http_response *resp,
+		  char *errbuf)
+{
+	json_t *o = json_loadb(resp->body.data ? resp->body.data : "",
+			       resp->body.len, 0, NULL);
+	const char *tok = jstr(o, "access_token");
+	json_int_t expires = json_integer_value(json_object_get(o, "expires_in"));
+	vigil_error r = VIGIL_OK;
+
+	if (!tok) {
+		r = vigil_fail(errbuf, VIGIL_E_AUTH, "reddit: no access token (%s)",
+			       jstr(o, "error") ? jstr(o, "error") : "no error given");
+		goto out;
+	}
+	secret_free(src->bearer);
+	src->bearer = strdup(tok);
+	if (!src->bearer)
+		r = VIGIL_E_NOMEM;
+	/* Renew a minute early. */
+	src->bearer_expires_ms = expires > 60 ?
+		vigil_now_ms() + (expires - 60) * 1000 : 0;
+out:
+	json_decref(o);
+	return r;
+}
+
+static bool
+reddit_auth_expired(vigil_source *src, const struct http_response *resp)
+{
+	return resp->status == 401;
+}
+
+static vigil_error
+add_bearer(vigil_source *src, struct http_request *req)
+{
+	vigil_error r;
+
+	r = http_request_header(req, "Authorization: Bearer %s",
+				src->bearer ? src->bearer : "");
+	return r;
+}
+
+static vigil_error
+reddit_page_request(vigil_source *src, const struct walk *w,
+		    struct http_request *req, char *errbuf)
+{
+	struct vbuf q;
+	char limit[16];
+	vigil_error r = VIGIL_OK;
+
+	vbuf_init(&q, 8192);
+	snprintf(limit, sizeof(limit), "%u",
+		 src->page_size && src->page_size < 100 ? src->page_size : 100);
+	if (src->search) {
+		r = query_add(&q, "q", src->query);
+		if (r == VIGIL_OK)
+			r = query_add(&q, "sort", "new");
+	}
+	if (r == VIGIL_OK)
+		r = query_add(&q, "limit", limit);
+	if (r == VIGIL_OK)
+		r = query_add(&q, "raw_json", "1");
+	if (r == VIGIL_OK)
+		r = query_add(&q, "after", w->next);
+	if (r == VIGIL_OK)
+		r = req_get(req, src, src->search ? "/search" : "/message/mentions", &q);
+	if (r == VIGIL_OK)
+		r = add_bearer(src, req);
+	vbuf_free(&q);
+	return r;
+}
+
+static vigil_error
+reddit_text(vigil_post *p, const json_t *d, const char *kind)
+{
+	const char *title = jstr(d, "title");
+	const char *html = jstr(d, strcmp(kind, "t3") == 0 ? "selftext_html" : "body_html");
+	const char *plain = jstr(d, strcmp(kind, "t3") == 0 ? "selftext" : "body");
+	char *body = NULL;
+	vigil_error r;
+
+	if (html)
+		r = post_set_html(&body, html);
+	else
+		r = post_set(&body, plain ? plain : "");
+	if (r != VIGIL_OK)
+		return r;
+	if (title && body && *body)
+		r = post_setf(&p->text, "%s\n\n%s", title, body);
+	else if (title)
+		r = post_set(&p->text, title);
+	else
+		r = post_set(&p->text, body ? body : "");
+	if (r == VIGIL_OK && !p->text)
+		r = post_setf(&p->text, "%s", "");
+	free(body);
+	return r;
+}
+
+static vigil_error
+reddit_post(const json_t *child, const char *raw, size_t raw_len,
+	    vigil_post **out)
+{
+	const json_t *d = json_object_get(child, "data");
+	const char *kind = jstr(child, "kind"), *name = jstr(d, "name");
+	const char *author = jstr(d, "author"), *link;
+	json_t *created = json_object_get(d, "created_utc");
+	char when[32];
+	vigil_post *p;
+	vigil_error r;
+
+	if (!kind || !name || !author || !json_is_number(created))
+		return VIGIL_E_PARSE;
+	p = post_new("reddit");
+	if (!p)
+		return VIGIL_E_NOMEM;
+	vigil_format_time((int64_t)(json_number_value(created) * 1000.0), when);
+	r = post_set(&p->id, name);
+	/* Inbox items have `context` ("...?context=3"), listings `permalink`. */
+	link = jstr(d, "permalink") ? jstr(d, "permalink") : jstr(d, "context");
+	if (r == VIGIL_OK && link)
+		r = post_setf(&p->url, "https://www.reddit.com%.*s",
+			      (int)strcspn(link, "?"), link);
+	if (r == VIGIL_OK)
+		r = post_set(&p->created_at, when);
+	if (r == VIGIL_OK)
+		r = reddit_text(p, d, kind);
+	if (r == VIGIL_OK && strcmp(kind, "t1") == 0)
+		r = post_set(&p->in_reply_to, jstr(d, "parent_id"));
+	/* Usernames never change; author_fullname is the account id. */
+	if (r == VIGIL_OK)
+		r = post_set(&p->author_id, jstr(d, "author_fullname") ?
+			     jstr(d, "author_fullname") : author);
+	if (r == VIGIL_OK)
+		r = post_set(&p->author_handle, author);
+	if (r == VIGIL_OK)
+		r = post_setf(&p->author_url, "https://www.reddit.com/user/%s", author);
+	if (r == VIGIL_OK && strcmp(kind, "t3") == 0 && jstr(d, "post_hint") &&
+	    (strcmp(jstr(d, "post_hint"), "image") == 0 ||
+	     strstr(jstr(d, "post_hint"), "video")))
+		r = post_add_attachment(p, jstr(d, "url"),
+					strcmp(jstr(d, "post_hint"), "image") == 0 ?
+					"image" : "video");
+	if (r == VIGIL_OK)
+		r = post_set_payload(p, raw, raw_len);
+	if (r != VIGIL_OK) {
+		vigil_post_free(p);
+		return r;
+	}
+	*out = p;
+	return VIGIL_OK;
+}
+
+static vigil_error
+reddit_page_parse(vigil_source *src, const struct walk *w,
+		  const struct http_response *resp, struct parsed_page *out,
+		  char *errbuf)
+{
+	static const char *const path[] = { "data", "children", NULL };
+	json_t *root = NULL, *items, *c;
+	struct jspan *spans = NULL;
+	const char *after;
+	vigil_error r;
+	size_t i;
+
+	r = page_load(resp, path, "reddit listing", &root, &items, &spans, errbuf);
+	if (r != VIGIL_OK)
+		return r;
+	if (!items) {
+		r = vigil_fail(errbuf, VIGIL_E_PARSE, "reddit listing: no data.children");
+		goto out;
+	}
+	json_array_foreach(items, i, c) {
+		const json_t *d = json_object_get(c, "data");
+		const char *name = jstr(d, "name");
+		json_t *created = json_object_get(d, "created_utc");
+		int64_t ms;
+		char when[32];
+		vigil_post *p;
+
+		if (!name || !json_is_number(created)) {
+			r = vigil_fail(errbuf, VIGIL_E_PARSE, "reddit listing: item %zu "
+				       "lacks name or created_utc", i);
+			goto out;
+		}
+		ms = (int64_t)(json_number_value(created) * 1000.0);
+		vigil_format_time(ms, when);
+		if (i == 0 && !(out->top = mark_make(name, when))) {
+			r = VIGIL_E_NOMEM;
+			goto out;
+		}
+		if (mark_reached(w->since, name, ms)) {
+			out->reached = true;
+			break;
+		}
+		r = reddit_post(c, resp->body.data + spans[i].start, spans[i].len, &p);
+		if (r == VIGIL_OK)
+			r = page_add(out, p);
+		if (r != VIGIL_OK) {
+			if (r == VIGIL_E_PARSE)
+				vigil_fail(errbuf, r, "reddit listing: item %s lacks "
+					   "kind or author", name);
+			goto out;
+		}
+	}
+	after = jpath(root, "data.after");
+	if (json_array_size(items) > 0 && after && !(out->next = strdup(after)))
+		r = VIGIL_E_NOMEM;
+out:
+	free(spans);
+	json_decref(root);
+	return r;
+}
+
+static vigil_error
+reddit_exists_request(vigil_source *src, const char *id,
+		      struct http_request *req, char *errbuf)
+{
+	struct vbuf q;
+	vigil_error r;
+
+	vbuf_init(&q, 1024);
+	r = query_add(&q, "id", id);
+	if (r == VIGIL_OK)
+		r = query_add(&q, "raw_json", "1");
+	if (r == VIGIL_OK)
+		r = req_get(req, src, "/api/info", &q);
+	if (r == VIGIL_OK)
+		r = add_bearer(src, req);
+	vbuf_free(&q);
+	return r;
+}
+
+static bool
+removed(const char *s)
+{
+	return s && (strcmp(s, "[deleted]") == 0 || strcmp(s, "[removed]") == 0);
+}
+
+static vigil_error
+reddit_exists_parse(vigil_source *src, const char *id,
+		    const struct http_response *resp, bool *exists,
+		    char *errbuf)
+{
+	json_t *o, *children, *d;
+
+	if (resp->status == 404) {
+		*exists = false;
+		return VIGIL_OK;
+	}
+	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
+	children = json_object_get(json_object_get(o, "data"), "children");
+	if (!json_is_array(children)) {
+		json_decref(o);
+		return vigil_fail(errbuf, VIGIL_E_PARSE, "reddit info: no data.children");
+	}
+	d = json_object_get(json_array_get(children, 0), "data");
+	*exists = d && !removed(jstr(d, "author")) && !removed(jstr(d, "body")) &&
+		!removed(jstr(d, "selftext"));
+	json_decref(o);
+	return VIGIL_OK;
+}
+
+const struct connector conn_reddit = {
+	.name = "reddit",
+	.rl = RL_REDDIT,
+	.setup = reddit_setup,
+	.needs_auth = reddit_needs_auth,
+	.auth_request = reddit_auth_request,
+	.auth_parse = reddit_auth_parse,
+	.auth_expired = reddit_auth_expired,
+	.page_request = reddit_page_request,
+	.page_parse = reddit_page_parse,
+	.exists_request = reddit_exists_request,
+	.exists_parse = reddit_exists_parse,
+};

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * conn-youtube.c - YouTube Data API v3 comments.
+ *
+ * GET <base>/commentThreads?part=snippet with allThreadsRelatedToChannelId
+ * (a configured channel) or videoId, order=time, maxResults=100,
+ * textFormat=html, optional searchTerms, paged by pageToken. The API key
+ * from the token file goes in the X-Goog-Api-Key header, never in the URL.
+ * No since filter: marks are "<comment id> <publishedAt>". A spent daily
+ * quota is a 403 with reason quotaExceeded (ratelimit.c).
+ * Post id is the top-level comment id; the web URL is
+ * https://www.youtube.com/watch?v=<video>&lc=<comment>.
+ * Existence: GET <base>/comments?part=id&id=<id> (no item: gone).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vigil-private.h"
+
+static vigil_error
+youtube_setup(vigil_source *src, char *errbuf)
+{
+	if (!src->base_url &&
+	    !(src->base_url = strdup("https://www.googleapis.com/youtube/v3")))
+		return VIGIL_E_NOMEM;
+	if (!src->secret)
+		return vigil_fail(errbuf, VIGIL_E_INVAL,
+				  "youtube: a token file with an API key is required");
+	if (!src->channel == !src->video)
+		return vigil_fail(errbuf, VIGIL_E_INVAL,
+				  "youtube: give exactly one of a channel or a video");
+	return VIGIL_OK;
+}
+
+static vigil_error
+youtube_page_request(vigil_source *src, const struct walk *w,
+		     struct http_request *req, char *errbuf)
+{
+	struct vbuf q;
+	char limit[16];
+	vigil_error r;
+
+	vbuf_init(&q, 8192);
+	snprintf(limit, sizeof(limit), "%u",
+		 src->page_size && src->page_size < 100 ? src->page_size : 100);
+	r = query_add(&q, "part", "snippet");
+	if (r == VIGIL_OK)
+		r = query_add(&q, src->channel ? "allThreadsRelatedToChannelId" :
+			      "videoId", src->channel ? src->channel : src->video);
+	if (r == VIGIL_OK)
+		r = query_add(&q, "order", "time");
+	if (r == VIGIL_OK)
+		r = query_add(&q, "textFormat", "html");
+	if (r == VIGIL_OK)
+		r = query_add(&q, "maxResults", limit);
+	if (r == VIGIL_OK)
+		r = query_add(&q, "searchTerms", src->query);
+	if (r == VIGIL_OK)
+		r = query_add(&q, "pageToken", w->next);
+	if (r == VIGIL_OK)
+		r = req_get(req, src, "/commentThreads", &q);
+	if (r == VIGIL_OK)
+		r = http_request_header(req, "X-Goog-Api-Key: %s", src->secret);
+	vbuf_free(&q);
+	return r;
+}
+
+static vigil_error
+youtube_post(const json_t *thread, const char *raw, size_t raw_len,
+	     vigil_post **out)
+{
+	const json_t *c = json_object_get(json_object_get(thread, "snippet"),
+					  "topLevelComment");
+	const json_t *s = json_object_get(c, "snippet");
+	const char *id = jstr(c, "id"), *video = jstr(s, "videoId");
+	const char *channel = jpath(s, "authorChannelId.value");
+	vigil_post *p;
+	vigil_error r;
+
+	if (!id || !json_is_object(s))
+		return VIGIL_E_PARSE;
+	p = post_new("youtube");
+	if (!p)
+		return VIGIL_E_NOMEM;
+	r = post_set(&p->id, id);
+	if (r == VIGIL_OK && video)
+		r = post_setf(&p->url, "https://www.youtube.com/watch?v=%s&lc=%s",
+			      video, id);
+	else if (r == VIGIL_OK && jstr(s, "channelId"))
+		r = post_setf(&p->url, "https://www.youtube.com/channel/%s?lc=%s",
+			      jstr(s, "channelId"), id);
+	if (r == VIGIL_OK)
+		r = post_set_time(p, jstr(s, "publishedAt"));
+	if (r == VIGIL_OK && jstr(s, "textDisplay"))
+		r = post_set_html(&p->text, jstr(s, "textDisplay"));
+	else if (r == VIGIL_OK)
+		r = post_set_html(&p->text, jstr(s, "textOriginal"));
+	if (r == VIGIL_OK)
+		r = post_set(&p->author_id, channel);
+	/* The display name is the @handle nowadays. */
+	if (r == VIGIL_OK)
+		r = post_set(&p->author_handle, jstr(s, "authorDisplayName"));
+	if (r == VIGIL_OK)
+		r = post_set(&p->author_url, jstr(s, "authorChannelUrl"));
+	if (r == VIGIL_OK)
+		r = post_set_payload(p, raw, raw_len);
+	if (r != VIGIL_OK) {
+		vigil_post_free(p);
+		return r;
+	}
+	*out = p;
+	return VIGIL_OK;
+}
+
+static vigil_error
+youtube_page_parse(vigil_source *src, const struct walk *w,
+		   const struct http_response *resp, struct parsed_page *out,
+		   char *errbuf)
+{
+	static const char *const path[] = { "items", NULL };
+	json_t *root = NULL, *items, *t;
+	struct jspan *spans = NULL;
+	vigil_error r;
+	size_t i;
+
+	r = page_load(resp, path, "youtube commentThreads", &root, &items,
+		      &spans, errbuf);
+	if (r != VIGIL_OK)
+		return r;
+	json_array_foreach(items, i, t) {
+		const char *id = jpath(t, "snippet.topLevelComment.id");
+		const char *at = jpath(t, "snippet.topLevelComment.snippet.publishedAt");
+		int64_t ms;
+		vigil_post *p;
+
+		if (!id || !at || !vigil_parse_time(at, &ms)) {
+			r = vigil_fail(errbuf, VIGIL_E_PARSE, "youtube commentThreads: "
+				       "item %zu lacks a comment id or publishedAt", i);
+			goto out;
+		}
+		if (i == 0 && !(out->top = mark_make(id, at))) {
+			r = VIGIL_E_NOMEM;
+			goto out;
+		}
+		if (mark_reached(w->since, id, ms)) {
+			out->reached = true;
+			break;
+		}
+		r = youtube_post(t, resp->body.data + spans[i].start, spans[i].len, &p);
+		if (r == VIGIL_OK)
+			r = page_add(out, p);
+		if (r != VIGIL_OK)
+			goto out;
+	}
+	if (json_array_size(items) > 0 && jstr(root, "nextPageToken") &&
+	    !(out->next = strdup(jstr(root, "nextPageToken"))))
+		r = VIGIL_E_NOMEM;
+out:
+	free(spans);
+	json_decref(root);
+	return r;
+}
+
+static vigil_error
+youtube_exists_request(vigil_source *src, const char *id,
+		       struct http_request *req, char *errbuf)
+{
+	struct vbuf q;
+	vigil_error r;
+
+	vbuf_init(&q, 1024);
+	r = query_add(&q, "part", "id");
+	if (r == VIGIL_OK)
+		r = query_add(&q, "id", id);
+	if (r == VIGIL_OK)
+		r = req_get(req, src, "/comments", &q);
+	if (r == VIGIL_OK)
+		r = http_request_header(req, "X-Goog-Api-Key: %s", src->secret);
+	vbuf_free(&q);
+	return r;
+}
+
+static vigil_error
+youtube_exists_parse(vigil_source *src, const char *id,
+		     const struct http_response *resp, bool *exists,
+		     char *errbuf)
+{
+	json_t *o;
+
+	if (resp->status == 404) {
+		*exists = false;
+		return VIGIL_OK;
+	}
+	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
+	if (!json_is_array(json_object_get(o, "items"))) {
+		json_decref(o);
+		return vigil_fail(errbuf, VIGIL_E_PARSE, "youtube comments: no items");
+	}
+	*exists = json_array_size(json_object_get(o, "items")) > 0;
+	json_decref(o);
+	return VIGIL_OK;
+}
+
+const struct connector conn_youtube = {
+	.name = "youtube",
+	.rl = RL_YOUTUBE,
+	.setup = youtube_setup,
+	.page_request = youtube_page_request,
+	.page_parse = youtube_page_parse,
+	.exists_request = youtube_exists_request,
+	.exists_parse = youtube_exists_parse,
+};

@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * connector.c - what every platform shares: sources, secrets, cursors.
+ *
+ * A walk fetches pages from the newest post back to the last-seen one (the
+ * "since" mark). Its cursor is a small JSON object, opaque to callers:
+ *   {"since":"<mark>"}                          between walks
+ *   {"since":"<mark>","top":"<mark>","next":"<page token>"}   during a walk
+ * A mark is "<key>" or "<key> <RFC 3339 time>": the platform's id of the
+ * item (notification, post, comment thread) and, for platforms with no
+ * server-side since filter, its time. `top` is the newest item of the walk;
+ * it becomes `since` when the walk ends, so a caller that stores each page
+ * before committing its cursor never skips a post, even across a crash.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "config.h"
+#include "vigil-private.h"
+
+#define SECRET_MAX 8192
+
+static const struct connector *const connectors[] = {
+	&conn_mastodon, &conn_bluesky, &conn_x, &conn_reddit, &conn_youtube,
+};
+
+const struct connector *
+connector_find(const char *name)
+{
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(connectors); i++)
+		if (strcmp(connectors[i]->name, name) == 0)
+			return connectors[i];
+	return NULL;
+}
+
+void
+secret_free(char *s)
+{
+	if (!s)
+		return;
+	sodium_memzero(s, strlen(s));
+	free(s);
+}
+
+vigil_error
+secret_read(const char *path, char **out, size_t *len, char *errbuf)
+{
+	char *buf = NULL;
+	struct stat st;
+	vigil_error r;
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return vigil_fail(errbuf, errno == ENOENT ? VIGIL_E_NOTFOUND : VIGIL_E_IO,
+				  "Failed to open token file '%s': %s", path,
+				  strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = vigil_fail(errbuf, VIGIL_E_IO, "token file '%s' is not a regular file",
+			       path);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		r = vigil_fail(errbuf, VIGIL_E_PERM,
+			       "token file '%s' may be read by group or others "
+			       "(mode %03o); chmod 600 it", path,
+			       (unsigned)(st.st_mode & 0777));
+		goto out;
+	}
+	buf = malloc(SECRET_MAX + 1);
+	if (!buf) {
+		r = VIGIL_E_NOMEM;
+		goto out;
+	}
+	while (got <= SECRET_MAX && (n = read(fd, buf + got, SECRET_MAX + 1 - got)) > 0)
+		got += (size_t)n;
+	if (got > SECRET_MAX) {
+		r = vigil_fail(errbuf, VIGIL_E_TOOBIG, "token file '%s' is larger than %d bytes",
+			       path, SECRET_MAX);
+		goto out;
+	}
+	while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r' ||
+			   buf[got - 1] == ' '))
+		got--;
+	buf[got] = '\0';
+	if (got == 0 || strlen(buf) != got) {
+		r = vigil_fail(errbuf, VIGIL_E_PARSE, "token file '%s' is empty or binary",
+			       path);
+		goto out;
+	}
+	*out = buf;
+	*len = got;
+	buf = NULL;
+	r = VIGIL_OK;
+out:
+	if (buf) {
+		sodium_memzero(buf, SECRET_MAX + 1);
+		free(buf);
+	}
+	close(fd);
+	return r;
+}
+
+char *
+secret_field(const char *secret, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = secret;
+
+	while (p && *p) {
+		size_t n = strcspn(p, "\r\n");
+
+		if (n > klen && strncmp(p, key, klen) == 0 && p[klen] == '=')
+			return strndup(p + klen + 1, n - klen - 1);
+		p += n;
+		p += strspn(p, "\r\n");
+	}
+	return NULL;
+}
+
+static vigil_error
+dup_opt(char **dst, const char *s)
+{
+	*dst = NULL;
+	if (!s || !*s)
+		return VIGIL_OK;
+	*dst = strdup(s);
+	return *dst ? VIGIL_OK : VIGIL_E_NOMEM;
+}
+
+VIGIL_EXPORT vigil_error
+vigil_source_new(const vigil_source_config *cfg, vigil_source **out,
+		 char *errbuf)
+{
+	vigil_source *src;
+	vigil_error r;
+
+	if (!cfg->platform || !connector_find(cfg->platform))
+		return vigil_fail(errbuf, VIGIL_E_INVAL, "unknown platform '%s'",
+				  cfg->platform ? cfg->platform : "(none)");
+	src = calloc(1, sizeof(*src));
+	if (!src)
+		return VIGIL_E_NOMEM;
+	src->conn = connector_find(cfg->platform);
+	if (cfg->mode && strcmp(cfg->mode, "search") == 0) {
+		src->search = true;
+	} else if (cfg->mode && strcmp(cfg->mode, "mentions") != 0) {
+		r = vigil_fail(errbuf, VIGIL_E_INVAL, "unknown mode '%s' (mentions or search)",
+			       cfg->mode);
+		goto out;
+	}
+	r = dup_opt(&src->base_url, cfg->base_url);
+	if (r == VIGIL_OK)
+		r = dup_opt(&src->auth_url, cfg->auth_url);
+	if (r == VIGIL_OK)
+		r = dup_opt(&src->query, cfg->query);
+	if (r == VIGIL_OK)
+		r = dup_opt(&src->account, cfg->account);
+	if (r == VIGIL_OK)
+		r = dup_opt(&src->channel, cfg->channel);
+	if (r == VIGIL_OK)
+		r = dup_opt(&src->video, cfg->video);
+	if (r != VIGIL_OK)
+		goto out;
+	if (src->search && !src->query) {
+		r = vigil_fail(errbuf, VIGIL_E_INVAL, "%s: search mode needs a query",
+			       cfg->platform);
+		goto out;
+	}
+	src->page_size = cfg->page_size;
+	src->http.connect_timeout_ms = cfg->connect_timeout_ms > 0 ?
+		cfg->connect_timeout_ms : 10000;
+	src->http.timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 60000;
+	src->http.max_response = cfg->max_response ? cfg->max_response : 16u << 20;
+	snprintf(src->user_agent, sizeof(src->user_agent),
+		 "vigil/%s (clinician harassment evidence keeper)", VIGIL_VERSION);
+	src->http.user_agent = src->user_agent;
+	if (cfg->token_file) {
+		r = secret_read(cfg->token_file, &src->secret, &src->secret_len, errbuf);
+		if (r != VIGIL_OK)
+			goto out;
+	}
+	r = src->conn->setup(src, errbuf);
+	if (r != VIGIL_OK)
+		goto out;
+	r = http_check_url(src->base_url, errbuf);
+	if (r == VIGIL_OK && src->auth_url)
+		r = http_check_url(src->auth_url, errbuf);
+	if (r != VIGIL_OK)
+		goto out;
+	/* No trailing slash: paths are appended with one. */
+	for (size_t n = strlen(src->base_url); n > 0 && src->base_url[n - 1] == '/'; n--)
+		src->base_url[n - 1] = '\0';
+	*out = src;
+	src = NULL;
+out:
+	vigil_source_free(src);
+	return r;
+}
+
+VIGIL_EXPORT void
+vigil_source_free(vigil_source *src)
+{
+	if (!src)
+		return;
+	if (src->secret) {
+		sodium_memzero(src->secret, src->secret_len);
+		free(src->secret);
+	}
+	secret_free(src->bearer);
+	secret_free(src->refresh);
+	free(src->did);
+	free(src->base_url);
+	free(src->auth_url);
+	free(src->query);
+	free(src->account);
+	free(src->channel);
+	free(src->video);
+	free(src);
+}
+
+VIGIL_EXPORT const char *
+vigil_source_platform(const vigil_source *src)
+{
+	return src->conn->name;
+}
+
+/* ---- marks and cursors ---- */
+
+char *
+mark_make(const char *key, const char *time)
+{
+	char *s;
+
+	if (!key)
+		return NULL;
+	if (!time)
+		return strdup(key);
+	if (asprintf(&s, "%s %s", key, time) < 0)
+		return NULL;
+	return s;
+}
+
+bool
+mark_reached(const char *since, const char *key, int64_t time_ms)
+{
+	const char *sp;
+	size_t klen;
+	int64_t since_ms;
+
+	if (!since || !*since)
+		return false;
+	sp = strchr(since, ' ');
+	klen = sp ? (size_t)(sp - since) : strlen(since);
+	if (key && strlen(key) == klen && memcmp(key, since, klen) == 0)
+		return true;
+	if (sp && time_ms != INT64_MIN && vigil_parse_time(sp + 1, &since_ms))
+		return time_ms < since_ms;
+	return false;
+}
+
+void
+walk_clear(struct walk *w)
+{
+	free(w->since);
+	free(w->top);
+	free(w->next);
+	memset(w, 0, sizeof(*w));
+}
+
+vigil_error
+walk_decode(const char *cursor, struct walk *w, char *errbuf)
+{
+	json_t *o;
+	vigil_error r = VIGIL_OK;
+
+	memset(w, 0, sizeof(*w));
+	if (!cursor || !*cursor)
+		return VIGIL_OK;
+	if (cursor[0] != '{')
+		return dup_opt(&w->since, cursor);
+	o = json_loads(cursor, 0, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return vigil_fail(errbuf, VIGIL_E_PARSE, "malformed cursor '%.100s'",
+				  cursor);
+	}
+	if (dup_opt(&w->since, jstr(o, "since")) != VIGIL_OK ||
+	    dup_opt(&w->top, jstr(o, "top")) != VIGIL_OK ||
+	    dup_opt(&w->next, jstr(o, "next")) != VIGIL_OK) {
+		walk_clear(w);
+		r = VIGIL_E_NOMEM;
+	}
+	json_decref(o);
+	return r;
+}
+
+static char *
+walk_encode(const char *since, const char *top, const char *next)
+{
+	json_t *o = json_object();
+	char *s;
+
+	if (!o)
+		return NULL;
+	if (since)
+		json_object_set_new(o, "since", json_string(since));
+	if (top)
+		json_object_set_new(o, "top", json_string(top));
+	if (next)
+		json_object_set_new(o, "next", json_string(next));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+vigil_error
+walk_advance(const struct walk *w, struct parsed_page *pp, vigil_page **out)
+{
+	vigil_page *page = calloc(1, sizeof(*page));
+	const char *top = w->next ? w->top : pp->top;
+
+	if (!page)
+		return VIGIL_E_NOMEM;
+	page->more = pp->next && !pp->reached;
+	if (page->more)
+		page->cursor = walk_encode(w->since, top ? top : w->since, pp->next);
+	else
+		page->cursor = walk_encode(top ? top : w->since, NULL, NULL);
+	if (!page->cursor) {
+		free(page);
+		return VIGIL_E_NOMEM;
+	}
+	page->posts = pp->posts;
+	page->n_posts = pp->n;
+	pp->posts = NULL;
+	pp->n = pp->alloc = 0;
+	*out = page;
+	return VIGIL_OK;
+}
+
+VIGIL_EXPORT void
+vigil_page_free(vigil_page *page)
+{
+	if (!page)
+		return;
+	for (size_t i = 0; i < page->n_posts; i++)
+		vigil_post_free(page->posts[i]);
+	free(page->posts);
+	free(page->cursor);
+	free(page);
+}
+
+/* ---- requests ---- */
+
+vigil_error
+query_add(struct vbuf *q, const char *name, const char *value)
+{
+	char *e;
+	vigil_error r;
+
+	if (!value)
+		return VIGIL_OK;
+	e = http_escape(value);
+	if (!e)
+		return VIGIL_E_NOMEM;
+	r = vbuf_printf(q, "%c%s=%s", q->len ? '&' : '?', name, e);
+	free(e);
+	return r;
+}
+
+vigil_error
+req_get(struct http_request *req, const vigil_source *src, const char *path,
+	const struct vbuf *query)
+{
+	return http_request_url(req, "GET", "%s%s%s", src->base_url, path,
+				query->data ? query->data : "");
+}
+
+/* ---- parsed pages ---- */
+
+vigil_error
+page_add(struct parsed_page *pp, vigil_post *post)
+{
+	if (pp->n == pp->alloc) {
+		size_t alloc = pp->alloc ? pp->alloc * 2 : 16;
+		vigil_post **v = realloc(pp->posts, alloc * sizeof(*v));
+
+		if (!v)
+			return VIGIL_E_NOMEM;
+		pp->posts = v;
+		pp->alloc = alloc;
+	}
+	pp->posts[pp->n++] = post;
+	return VIGIL_OK;
+}
+
+void
+parsed_page_clear(struct parsed_page *pp)
+{
+	for (size_t i = 0; i < pp->n; i++)
+		vigil_post_free(pp->posts[i]);
+	free(pp->posts);
+	free(pp->top);
+	free(pp->next);
+	memset(pp, 0, sizeof(*pp));
+}
+
+vigil_error
+page_load(const struct http_response *resp, const char *const *path,
+	  const char *what, json_t **root, json_t **items,
+	  struct jspan **spans, char *errbuf)
+{
+	json_error_t jerr;
+	json_t *j, *a;
+	struct jspan *sp = NULL;
+	size_t n = 0;
+	vigil_error r;
+
+	j = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len,
+		       JSON_REJECT_DUPLICATES, &jerr);
+	if (!j)
+		return vigil_fail(errbuf, VIGIL_E_PARSE,
+				  "%s: invalid JSON at line %d column %d: %s",
+				  what, jerr.line, jerr.column, jerr.text);
+	a = j;
+	for (size_t i = 0; path[i]; i++)
+		a = json_object_get(a, path[i]);
+	if (!a && path[0]) {
+		/* An absent list (X sends no "data" when empty) is empty. */
+		*root = j;
+		*items = NULL;
+		*spans = NULL;
+		return VIGIL_OK;
+	}
+	if (!json_is_array(a)) {
+		r = vigil_fail(errbuf, VIGIL_E_PARSE, "%s: '%s' is not an array",
+			       what, path[0] ? path[0] : "(top level)");
+		goto fail;
+	}
+	r = jspan_array(resp->body.data, resp->body.len, path, &sp, &n);
+	if (r != VIGIL_OK || n != json_array_size(a)) {
+		r = vigil_fail(errbuf, VIGIL_E_PARSE, "%s: could not delimit posts",
+			       what);
+		goto fail;
+	}
+	*root = j;
+	*items = a;
+	*spans = sp;
+	return VIGIL_OK;
+fail:
+	free(sp);
+	json_decref(j);
+	return r;
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Logins and existence checks against the local platform server: Bluesky
+logs in once per run and renews an expired session with refreshSession;
+Reddit gets an OAuth token with the app's credentials and sends a unique
+User-Agent; deleted posts are noticed on every platform; no secret ever
+appears in vigilctl's output."""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import platformlib as pl  # noqa: E402
+from platformlib import check  # noqa: E402
+
+srv = pl.Server(posts=120)
+outputs = []
+try:
+    r = pl.fetch(srv.args("bluesky") + ["--page-size", "25"])
+    outputs.append(r)
+    stats = srv.control("stats")
+    check(r.rc == 0 and stats["logins"] == 1,
+          "bluesky: one login for a five-page walk (%s logins)" % stats["logins"])
+    srv.control("scenario", name="expired")
+    r = pl.fetch(srv.args("bluesky") + ["--page-size", "25"])
+    outputs.append(r)
+    stats2 = srv.control("stats")
+    check(r.rc == 0 and len(r.posts) > 90, "bluesky: walk survives expiring tokens (%s)" % r.stderr.strip())
+    check(stats2["refreshes"] >= 3 and stats2["logins"] == 2,
+          "bluesky: sessions renewed by refreshSession (%s)" % stats2)
+    srv.control("scenario", name="normal")
+
+    r = pl.fetch(srv.args("reddit"))
+    outputs.append(r)
+    check(r.rc == 0 and len(r.posts) == 120, "reddit: OAuth login and fetch (%s)" % r.stderr.strip())
+    reqs = srv.control("requests")
+    tok = [q for q in reqs if q["path"] == "/api/v1/access_token"]
+    check(tok and tok[-1]["method"] == "POST" and tok[-1]["headers"]["Authorization"].startswith("Basic"),
+          "reddit: token by POST with HTTP Basic")
+    check(all("(by /u/vigil_test)" in q["headers"]["User-Agent"] for q in reqs
+              if q["path"].startswith(("/message", "/api/"))), "reddit: unique User-Agent")
+
+    for platform in pl.ALL:
+        r = pl.fetch(srv.args(platform))
+        outputs.append(r)
+        ids = [p["post"]["id"] for p in r.posts]
+        if not check(len(ids) >= 3, "%s: posts to check" % platform):
+            continue
+        gone, kept = ids[1], ids[2]
+        srv.control("delete", platform=platform, id=gone)
+        r2 = pl.fetch(srv.args(platform) + ["--exists", gone, "--exists", kept])
+        outputs.append(r2)
+        lines = [json.loads(l) for l in r2.stdout.splitlines()]
+        check(r2.rc == 0 and lines == [{"id": gone, "exists": False}, {"id": kept, "exists": True}],
+              "%s: notices the deletion (%s / %s)" % (platform, r2.stdout.strip(), r2.stderr.strip()))
+    for r in outputs:
+        check("SECRET" not in r.stdout and "SECRET" not in r.stderr, "no secret in output")
+finally:
+    srv.stop()
+pl.finish()

@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Helpers for the connector tests: start tests/platform-server/server.py on
+a free loopback port, write token files, run `vigilctl fetch`."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+SRC = os.environ.get("VIGIL_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
+VIGILCTL = os.environ.get("VIGILCTL", "vigilctl")
+sys.path.insert(0, os.path.join(SRC, "tests", "platform-server"))
+import server  # noqa: E402  (for html_expected and the secrets)
+
+FAILED = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILED.append(what)
+        print("FAIL:", what, flush=True)
+    return cond
+
+
+def finish():
+    if FAILED:
+        print("%d check(s) failed" % len(FAILED))
+        sys.exit(1)
+    print("ok")
+    sys.exit(0)
+
+
+class Server:
+    def __init__(self, scenario="normal", posts=250):
+        self.tmp = tempfile.mkdtemp(prefix="vigil-platform-")
+        pf = os.path.join(self.tmp, "port")
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(SRC, "tests", "platform-server", "server.py"),
+             "--scenario", scenario, "--posts", str(posts), "--port-file", pf],
+            stdout=subprocess.DEVNULL)
+        for _ in range(200):
+            if os.path.exists(pf):
+                break
+            time.sleep(0.05)
+        self.port = int(open(pf).read())
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.tokens = {}
+        secrets = {
+            "mastodon": server.TOKENS["mastodon"],
+            "x": server.TOKENS["x"],
+            "youtube": server.TOKENS["youtube"],
+            "bluesky": server.BSKY_PASSWORD,
+            "reddit": "".join("%s=%s\n" % kv for kv in server.REDDIT.items()),
+        }
+        for p, s in secrets.items():
+            path = os.path.join(self.tmp, p + ".token")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.write(fd, (s + "\n").encode())
+            os.close(fd)
+            self.tokens[p] = path
+
+    def control(self, what, **q):
+        qs = "&".join("%s=%s" % kv for kv in q.items())
+        with urllib.request.urlopen("%s/_control/%s?%s" % (self.url, what, qs)) as r:
+            return json.loads(r.read())
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+    def args(self, platform, mode="mentions"):
+        """The fetch options that point a platform at this server."""
+        a = ["--platform", platform, "--token-file", self.tokens[platform]]
+        if platform == "youtube":
+            a += ["--base-url", self.url + "/youtube/v3", "--channel", "UCclinician"]
+        else:
+            a += ["--base-url", self.url]
+        if platform == "reddit":
+            a += ["--auth-url", self.url]
+        if platform == "bluesky":
+            a += ["--account", "drsynthetic.test"]
+        if platform == "x" and mode == "mentions":
+            a += ["--account", "4242"]
+        if mode == "search":
+            a += ["--mode", "search", "--query", "post"]
+        return a
+
+
+class Result:
+    def __init__(self, p):
+        self.rc = p.returncode
+        self.stdout = p.stdout
+        self.stderr = p.stderr
+        self.posts = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+        self.cursor = None
+        for line in p.stderr.splitlines():
+            if line.startswith("cursor: "):
+                self.cursor = line[len("cursor: "):]
+        self.elapsed = 0.0
+
+
+def fetch(args, timeout=120):
+    t0 = time.time()
+    p = subprocess.run([VIGILCTL, "fetch"] + args, capture_output=True, text=True,
+                       timeout=timeout)
+    r = Result(p)
+    r.elapsed = time.time() - t0
+    return r
+
+
+ALL = ("mastodon", "bluesky", "x", "reddit", "youtube")
