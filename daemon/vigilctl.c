@@ -14,6 +14,10 @@
 #include "vigilctl.h"
 
 static const struct ctl_command commands[] = {
+	{ "classify", "[--lines] [--explain] [--rules PATH] [--threshold CAT=N]... [FILE]\n"
+	  "       vigilctl classify [--rules PATH] [--split NAME] --eval FILE.jsonl",
+	  "Label posts (JSONL {\"id\",\"text\"} or --lines) as threat, sexual, doxxing, hate, insult",
+	  cmd_classify },
 	{ NULL, NULL, NULL, NULL },
 };
 
