@@ -358,7 +358,7 @@ done:
 static size_t
 spaced_run(const struct nunit *u, size_t i, size_t nu, size_t min)
 {
-	size_t j = i, count = 0;
+	size_t j = i, count = 0, last = i;
 
 	for (;;) {
 		if (j >= nu || is_sep(u[j].c))
@@ -366,11 +366,12 @@ spaced_run(const struct nunit *u, size_t i, size_t nu, size_t min)
 		if (j + 1 < nu && !is_sep(u[j + 1].c))
 			break;  /* not a single character */
 		count++;
-		if (j + 2 >= nu || !is_sep(u[j + 1].c) || is_sep(u[j + 2].c))
+		last = j;
+		if (j + 2 >= nu || is_sep(u[j + 2].c))
 			break;
 		j += 2;
 	}
-	return count >= min && count <= 64 ? j + 1 - i : 0;
+	return count >= min && count <= 64 ? last + 1 - i : 0;
 }
 
 vigil_error
