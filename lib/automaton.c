@@ -4,6 +4,9 @@
  * to a full transition table over a 40-symbol alphabet so a scan costs one
  * table look-up per byte of normalised text.
  *
+ * Below 32768 states the table holds 16-bit entries whose top bit says
+ * "report here", so a byte costs one look-up in half the memory.
+ *
  * Patterns start with a space (the left word boundary); whole-word
  * patterns also need a space after them, checked when they match.
  */
@@ -15,7 +18,8 @@
 #define NCLASS 40
 
 struct automaton {
-	uint32_t *delta;     /* [state * NCLASS + class] */
+	uint32_t *delta;     /* [state * NCLASS + class]; NULL when d16 is used */
+	uint16_t *d16;       /* the same, next state | has-output << 15 */
 	uint8_t *flag;       /* state has output on itself or its dict chain */
 	uint32_t *out_first; /* [state]: index in out_pat, out_first[s+1] ends */
 	uint32_t *out_pat;   /* pattern ids, grouped by state */
@@ -46,6 +50,7 @@ automaton_free(struct automaton *a)
 	if (!a)
 		return;
 	free(a->delta);
+	free(a->d16);
 	free(a->flag);
 	free(a->out_first);
 	free(a->out_pat);
@@ -137,6 +142,12 @@ automaton_build(const struct pattern *pats, size_t npats,
 	}
 	a->out_first[ns] = (uint32_t)nout;
 	a->nstates = ns;
+	if (ns < 0x8000 && (a->d16 = malloc(ns * NCLASS * sizeof(uint16_t)))) {
+		for (size_t i = 0; i < ns * NCLASS; i++)
+			a->d16[i] = (uint16_t)(a->delta[i] | a->flag[a->delta[i]] << 15);
+		free(a->delta);
+		a->delta = NULL;
+	}
 	*out = a;
 	a = NULL;
 	r = VIGIL_OK;
@@ -179,7 +190,7 @@ report(const struct automaton *a, const struct norm *n, uint32_t s, size_t i,
 	for (; s; s = a->dict[s]) {
 		for (uint32_t k = a->out_first[s]; k < a->out_first[s + 1]; k++) {
 			const struct pattern *p = &a->pats[a->out_pat[k]];
-			size_t len = strlen(p->text), e = i + 1;
+			size_t len = p->len, e = i + 1;
 			vigil_error r;
 
 			if (!p->prefix && t[i + 1] != ' ')
@@ -201,9 +212,25 @@ automaton_scan(const struct automaton *a, const struct norm *n,
 {
 	const unsigned char *t = (const unsigned char *)n->text;
 	const uint32_t *delta = a->delta;
+	const uint16_t *d16 = a->d16;
 	const uint8_t *byte_class = a->byte_class;
 	uint32_t s = 0, wc = 0;
 
+	if (d16) {
+		for (size_t i = 0; i < n->len; i++) {
+			unsigned char c = t[i];
+			uint16_t x = d16[s * NCLASS + byte_class[c]];
+
+			wc += c == ' ';
+			s = x & 0x7fff;
+			if (x & 0x8000) {
+				vigil_error r = report(a, n, s, i, wc, h);
+				if (r != VIGIL_OK)
+					return r;
+			}
+		}
+		return VIGIL_OK;
+	}
 	for (size_t i = 0; i < n->len; i++) {
 		unsigned char c = t[i];
 

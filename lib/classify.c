@@ -34,14 +34,22 @@ struct cmatch {
 	size_t start, end;
 };
 
+struct link {
+	uint32_t hit;
+	uint32_t next;   /* UINT32_MAX ends the list */
+};
+
 struct vigil_classification {
 	int scores[CAT_N];
 	unsigned labels;
 	const vigil_classifier *c;   /* of the last run, for rule names */
 	struct cmatch *m;
 	size_t nm, am;
-	uint8_t *fired;              /* per rule, scratch */
-	size_t nfired;
+	uint8_t *mask;               /* per rule: elements with a hit */
+	uint32_t *touched;           /* rules whose mask is not zero */
+	uint32_t *head;              /* per rule << 3 | element: first link */
+	struct link *link;           /* hits filed under rule elements */
+	size_t nrules, nlink;
 	struct norm norm;
 	struct hits hits;
 };
@@ -206,7 +214,10 @@ vigil_classification_free(vigil_classification *r)
 	norm_free(&r->norm);
 	free(r->hits.v);
 	free(r->m);
-	free(r->fired);
+	free(r->mask);
+	free(r->touched);
+	free(r->head);
+	free(r->link);
 	free(r);
 }
 
@@ -224,25 +235,24 @@ placed(const struct rule *rule, size_t k, const struct hit *prev,
 	return false;
 }
 
-/* Try to complete rule elements k.. after hit `prev`; widens [*s, *e). */
+/* Try to complete elements k.. of rule `rk` after hit `prev`, walking
+ * the hits filed under each element; widens [*s, *e). */
 static bool
-chain(const struct rule *rule, const struct hits *h, size_t k,
-      const struct hit *prev, uint32_t *s, uint32_t *e)
+chain(const vigil_classification *res, const struct rule *rule, uint32_t rk,
+      size_t k, const struct hit *prev, uint32_t *s, uint32_t *e)
 {
 	if (k == rule->nelem)
 		return true;
-	for (size_t i = 0; i < h->n; i++) {
-		const struct hit *x = &h->v[i];
+	for (uint32_t l = res->head[rk << 3 | k]; l != UINT32_MAX; l = res->link[l].next) {
+		const struct hit *x = &res->hits.v[res->link[l].hit];
 
-		if (!placed(rule, k, prev, x) || !element_has(&rule->elem[k], x->lit))
+		if (!placed(rule, k, prev, x) || !chain(res, rule, rk, k + 1, x, s, e))
 			continue;
-		if (chain(rule, h, k + 1, x, s, e)) {
-			if (x->s < *s)
-				*s = x->s;
-			if (x->e > *e)
-				*e = x->e;
-			return true;
-		}
+		if (x->s < *s)
+			*s = x->s;
+		if (x->e > *e)
+			*e = x->e;
+		return true;
 	}
 	return false;
 }
@@ -263,40 +273,111 @@ match_add(vigil_classification *res, int cat, uint32_t rule, size_t s,
 	return VIGIL_OK;
 }
 
-/* Run every rule that a hit can start, and score. */
+static vigil_error
+scratch_size(const struct ruleset *rs, vigil_classification *res)
+{
+	uint8_t *m;
+	uint32_t *t, *h;
+
+	if (res->nrules >= rs->nrules)
+		return VIGIL_OK;
+	m = calloc(rs->nrules, 1);
+	t = malloc(rs->nrules * sizeof(uint32_t));
+	h = malloc(rs->nrules * 8 * sizeof(uint32_t));
+	if (!m || !t || !h) {
+		free(m);
+		free(t);
+		free(h);
+		return VIGIL_E_NOMEM;
+	}
+	memset(h, 0xff, rs->nrules * 8 * sizeof(uint32_t));
+	free(res->mask);
+	free(res->touched);
+	free(res->head);
+	res->mask = m;
+	res->touched = t;
+	res->head = h;
+	res->nrules = rs->nrules;
+	return VIGIL_OK;
+}
+
+/* File every hit under the rule elements that hold its literal; note the
+ * rules touched. Only rules with a hit for every element can fire. */
+static vigil_error
+candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
+{
+	size_t nl = 0;
+	vigil_error r = scratch_size(rs, res);
+
+	*nt = 0;
+	for (size_t i = 0; i < res->hits.n && r == VIGIL_OK; i++) {
+		uint32_t lit = res->hits.v[i].lit;
+
+		if (res->nlink < nl + rs->nelems[lit]) {
+			size_t a = (nl + rs->nelems[lit]) * 2;
+			struct link *v = realloc(res->link, a * sizeof(*v));
+			if (!v) {
+				r = VIGIL_E_NOMEM;
+				break;
+			}
+			res->link = v;
+			res->nlink = a;
+		}
+		for (size_t j = 0; j < rs->nelems[lit]; j++) {
+			uint32_t code = rs->elems[lit][j], k = code >> 3;
+
+			if (!res->mask[k])
+				res->touched[(*nt)++] = k;
+			res->mask[k] |= (uint8_t)(1u << (code & 7));
+			res->link[nl] = (struct link){ (uint32_t)i, res->head[code] };
+			res->head[code] = (uint32_t)nl++;
+		}
+	}
+	return r;
+}
+
+/* Find hits for every element of rule k in place; their span. */
+static bool
+first_chain(const vigil_classification *res, const struct rule *rule,
+	    uint32_t k, uint32_t *s, uint32_t *e)
+{
+	for (uint32_t l = res->head[k << 3]; l != UINT32_MAX; l = res->link[l].next) {
+		const struct hit *x = &res->hits.v[res->link[l].hit];
+
+		*s = x->s;
+		*e = x->e;
+		if (chain(res, rule, k, 1, x, s, e))
+			return true;
+	}
+	return false;
+}
+
+/* Run every rule whose elements all have hits, and score. */
 static vigil_error
 score(const vigil_classifier *c, vigil_classification *res)
 {
 	const struct ruleset *rs = &c->rs;
 	const struct norm *n = &res->norm;
 	int sum[CAT_N] = { 0 };
+	size_t nt;
 	vigil_error r;
 
-	if (res->nfired < rs->nrules) {
-		uint8_t *f = realloc(res->fired, rs->nrules);
-		if (!f)
-			return VIGIL_E_NOMEM;
-		res->fired = f;
-		res->nfired = rs->nrules;
-	}
-	memset(res->fired, 0, rs->nrules);
-	for (size_t i = 0; i < res->hits.n; i++) {
-		const struct hit *x = &res->hits.v[i];
-
-		for (size_t j = 0; j < rs->nfirst[x->lit]; j++) {
-			uint32_t k = rs->first[x->lit][j], s = x->s, e = x->e;
-			const struct rule *rule = &rs->rules[k];
-
-			if (res->fired[k] || !chain(rule, &res->hits, 1, x, &s, &e))
-				continue;
-			res->fired[k] = 1;
+	r = candidates(rs, res, &nt);
+	for (size_t t = 0; t < nt; t++) {
+		uint32_t k = res->touched[t], s = 0, e = 0;
+		const struct rule *rule = &rs->rules[k];
+		bool full = res->mask[k] == (uint8_t)((1u << rule->nelem) - 1);
+		if (r == VIGIL_OK && full && first_chain(res, rule, k, &s, &e)) {
 			sum[rule->cat] += rule->weight;
 			r = match_add(res, rule->cat, k, n->start[s],
 				      e > s ? n->end[e - 1] : n->start[s]);
-			if (r != VIGIL_OK)
-				return r;
 		}
+		res->mask[k] = 0;
+		for (size_t el = 0; el < rule->nelem; el++)
+			res->head[k << 3 | el] = UINT32_MAX;
 	}
+	if (r != VIGIL_OK)
+		return r;
 	for (int i = 0; i < CAT_N; i++) {
 		res->scores[i] = sum[i] < 0 ? 0 : sum[i] > 1000 ? 1000 : sum[i];
 		if (res->scores[i] >= c->threshold[i])

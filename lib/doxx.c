@@ -23,9 +23,9 @@ struct tok {
 };
 
 static const char *const digit_words[] = {
-	"zero", "oh", "one", "two", "three", "four", "five", "six", "seven",
-	"eight", "nine", "un", "deux", "trois", "quatre", "cinq", "sept",
-	"huit", "neuf",
+	" zero", " oh", " one", " two", " three", " four", " five", " six",
+	" seven", " eight", " nine", " un", " deux", " trois", " quatre",
+	" cinq", " sept", " huit", " neuf",
 };
 static const int8_t digit_values[] = {
 	0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 5, 7, 8, 9,
@@ -63,6 +63,33 @@ word_in(const char *t, size_t len, const char *const *list, size_t n)
 	return false;
 }
 
+static int8_t
+digit_word(const char *p, size_t len)
+{
+	if (len < 2 || len > 6)
+		return -1;
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(digit_words); i++)
+		if (digit_words[i][1] == p[0] && strlen(digit_words[i]) == len + 1 &&
+		    memcmp(digit_words[i] + 1, p, len) == 0)
+			return digit_values[i];
+	return -1;
+}
+
+vigil_error
+doxx_prepare(struct ruleset *rs)
+{
+	if (rs->det_lit[DET_SPELLED_PHONE] == UINT32_MAX)
+		return VIGIL_OK;
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(digit_words); i++) {
+		uint32_t id = ruleset_intern(rs, digit_words[i], false, DET_NONE);
+
+		if (id == UINT32_MAX)
+			return VIGIL_E_NOMEM;
+		rs->lits[id].dword = digit_values[i];
+	}
+	return VIGIL_OK;
+}
+
 static void
 tok_classify(const char *text, struct tok *t)
 {
@@ -78,11 +105,8 @@ tok_classify(const char *text, struct tok *t)
 	t->dword = -1;
 	if (t->ndig == 1)
 		t->dword = (int8_t)(p[0] - '0');
-	else if (t->alpha && len <= 6)
-		for (size_t i = 0; i < VIGIL_ARRAY_SIZE(digit_words); i++)
-			if (strlen(digit_words[i]) == len &&
-			    memcmp(digit_words[i], p, len) == 0)
-				t->dword = digit_values[i];
+	else if (t->alpha)
+		t->dword = digit_word(p, len);
 }
 
 static vigil_error
@@ -223,6 +247,37 @@ scan_email(const struct ruleset *rs, const char *orig, size_t len,
 	return VIGIL_OK;
 }
 
+/* Text without digits: only a phone number spelled out can be here.
+ * The automaton found the digit words; look for seven in a row. */
+static vigil_error
+scan_spelled(const struct ruleset *rs, struct hits *h)
+{
+	size_t n = h->n, run = 0, first = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct hit *x = &h->v[i];
+
+		if (rs->lits[x->lit].dword < 0)
+			continue;
+		if (run && x->wstart == h->v[i - 1].wend + 1 &&
+		    rs->lits[h->v[i - 1].lit].dword >= 0) {
+			run++;
+		} else {
+			if (run >= 7)
+				break;
+			run = 1;
+			first = i;
+		}
+		if (run >= 7 && (i + 1 == n || rs->lits[h->v[i + 1].lit].dword < 0 ||
+				 h->v[i + 1].wstart != x->wend + 1)) {
+			const struct hit *a = &h->v[first];
+			return hits_add(h, rs->det_lit[DET_SPELLED_PHONE], a->wstart,
+					x->wend, a->s, x->e);
+		}
+	}
+	return VIGIL_OK;
+}
+
 vigil_error
 doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 	  const struct norm *n, struct hits *h)
@@ -237,6 +292,9 @@ doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 	    memchr(orig, '@', len) &&
 	    (r = scan_email(rs, orig, len, n, h)) != VIGIL_OK)
 		return r;
+	if (n->ndigits == 0)
+		return rs->det_lit[DET_SPELLED_PHONE] == UINT32_MAX ? VIGIL_OK :
+		       scan_spelled(rs, h);
 	/* Slide a window of tokens; detectors look ahead from its head. */
 	for (;;) {
 		while (nwin < MAX_TOKENS_AHEAD && i < n->len) {

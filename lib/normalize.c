@@ -40,7 +40,7 @@ static const char ascii_fold[128] = {
 	['\t'] = ' ', ['\n'] = ' ', ['\r'] = ' ', ['\v'] = ' ', ['\f'] = ' ',
 	[' '] = ' ', ['\''] = 1, ['`'] = 1,
 	['@'] = '@', ['$'] = '$', ['!'] = '!', ['|'] = '|', ['+'] = '+',
-	['*'] = '*', ['#'] = '*',
+	['*'] = '*', ['#'] = '#',
 	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
 	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
 #define L(x) [x] = x, [x - 32] = x
@@ -280,13 +280,10 @@ leet(char c)
 /* Decide what each unit of the token u[0..k) becomes: a letter, a digit,
  * '*' (masked) or 0 (dropped). Written into c[]. */
 static void
-fold_token(const struct nunit *u, size_t k, char *c, size_t *letters)
+fold_token(const struct nunit *u, size_t k, char *c, size_t nl)
 {
-	size_t nl = 0;
+	size_t seen = 0;  /* letters before i */
 
-	for (size_t i = 0; i < k; i++)
-		nl += is_alpha(u[i].c);
-	*letters = nl;
 	for (size_t i = 0; i < k; i++) {
 		char x = u[i].c;
 		bool before = i > 0 && is_alpha(c[i - 1]);
@@ -295,8 +292,11 @@ fold_token(const struct nunit *u, size_t k, char *c, size_t *letters)
 
 		if (is_alpha(x) || x == U_OTHER) {
 			c[i] = x;
-		} else if (x == '*') {
-			c[i] = nl > 0 && (before || after) ? '*' : 0;
+		} else if (x == '#' && i == 0) {
+			c[i] = 0;  /* a hashtag */
+		} else if (x == '*' || x == '#') {
+			/* Masks stand between letters: "f*ck", not "*really*". */
+			c[i] = seen > 0 && seen < nl ? '*' : 0;
 		} else if (x == '@' && i == 0) {
 			c[i] = nl > 0 ? '@' : 0;  /* a handle */
 		} else if (is_digit(x) && nl == 0) {
@@ -310,6 +310,7 @@ fold_token(const struct nunit *u, size_t k, char *c, size_t *letters)
 		} else {
 			c[i] = is_digit(x) ? x : 0;
 		}
+		seen += is_alpha(x);
 	}
 }
 
@@ -319,16 +320,28 @@ emit_token(struct norm *n, const struct nunit *u, size_t k,
 	   const struct norm_vocab *vocab)
 {
 	char c[64];
-	size_t letters, at = n->len, w = 0;
-	bool masked = false;
+	size_t nl = 0, at = n->len, w = 0;
+	bool masked = false, plain = true;
 
-	if (k > sizeof(c)) {  /* not a word: copy what can be copied */
+	for (size_t i = 0; i < k; i++) {
+		nl += is_alpha(u[i].c);
+		plain &= is_alpha(u[i].c) && (i < 2 || u[i].c != u[i - 1].c ||
+					      u[i].c != u[i - 2].c);
+	}
+	if (plain) {  /* the common case: letters, nothing to undo */
 		for (size_t i = 0; i < k; i++)
-			if (is_alpha(u[i].c) || is_digit(u[i].c))
-				out_add(n, u[i].c, u[i].s, u[i].e);
+			out_add(n, u[i].c, u[i].s, u[i].e);
 		goto done;
 	}
-	fold_token(u, k, c, &letters);
+	if (k > sizeof(c)) {  /* not a word: copy what can be copied */
+		for (size_t i = 0; i < k; i++)
+			if (is_alpha(u[i].c) || is_digit(u[i].c)) {
+				n->ndigits += is_digit(u[i].c);
+				out_add(n, u[i].c, u[i].s, u[i].e);
+			}
+		goto done;
+	}
+	fold_token(u, k, c, nl);
 	for (size_t i = 0; i < k; i++) {
 		size_t run = 1;
 
@@ -343,6 +356,7 @@ emit_token(struct norm *n, const struct nunit *u, size_t k,
 			continue;
 		}
 		masked |= c[i] == '*';
+		n->ndigits += is_digit(c[i]);
 		out_add(n, c[i], u[i].s, u[i].e);
 	}
 	w = n->len - at;
@@ -404,6 +418,7 @@ norm_run(struct norm *n, const char *text, size_t len,
 	n->nunits = 0;
 	n->len = 0;
 	n->invalid = false;
+	n->ndigits = 0;
 	decode(n, text, len);
 	nu = n->nunits;
 	out_add(n, ' ', 0, 0);

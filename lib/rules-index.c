@@ -65,6 +65,7 @@ pattern_add(struct ruleset *rs, size_t *apats, const char *text, uint32_t lit)
 	if (!p->text)
 		return VIGIL_E_NOMEM;
 	p->lit = lit;
+	p->len = (uint32_t)strlen(text);
 	p->prefix = rs->lits[lit].prefix;
 	p->nspaces = rs->lits[lit].nwords;
 	rs->npats++;
@@ -121,25 +122,28 @@ index_add(uint32_t **v, size_t *n, uint32_t lit, uint32_t what)
 	return VIGIL_OK;
 }
 
-/* For each literal: the rules its hits can start, and the phrases with
+/* For each literal: the rule elements that hold it, and the phrases with
  * gaps that begin with it. */
 static vigil_error
-build_first(struct ruleset *rs)
+build_index(struct ruleset *rs)
 {
 	size_t n = rs->nlits ? rs->nlits : 1;
 	vigil_error r = VIGIL_OK;
 
-	rs->first = calloc(n, sizeof(uint32_t *));
-	rs->nfirst = calloc(n, sizeof(size_t));
 	rs->comp = calloc(n, sizeof(uint32_t *));
 	rs->ncomp = calloc(n, sizeof(size_t));
-	if (!rs->first || !rs->nfirst || !rs->comp || !rs->ncomp)
+	rs->elems = calloc(n, sizeof(uint32_t *));
+	rs->nelems = calloc(n, sizeof(size_t));
+	if (!rs->comp || !rs->ncomp || !rs->elems || !rs->nelems)
 		return VIGIL_E_NOMEM;
 	for (uint32_t k = 0; k < rs->nrules && r == VIGIL_OK; k++) {
-		const struct element *e = &rs->rules[k].elem[0];
+		const struct rule *ru = &rs->rules[k];
 
-		for (size_t j = 0; j < e->n && r == VIGIL_OK; j++)
-			r = index_add(rs->first, rs->nfirst, e->lits[j], k);
+		for (uint32_t el = 0; el < ru->nelem && r == VIGIL_OK; el++)
+			for (size_t j = 0; j < ru->elem[el].n && r == VIGIL_OK; j++) {
+				uint32_t lit = ru->elem[el].lits[j];
+				r = index_add(rs->elems, rs->nelems, lit, k << 3 | el);
+			}
 	}
 	for (uint32_t i = 0; i < rs->nlits && r == VIGIL_OK; i++)
 		if (rs->lits[i].nparts)
@@ -207,13 +211,18 @@ build_vocab(struct ruleset *rs)
 				rs->lits[r->elem[e].lits[j]].positive = 1;
 	}
 	v->ids = calloc(rs->nlits ? rs->nlits : 1, sizeof(uint32_t));
-	if (!v->ids)
+	v->lens = calloc(rs->nlits ? rs->nlits : 1, 1);
+	if (!v->ids || !v->lens)
 		return VIGIL_E_NOMEM;
 	for (uint32_t i = 0; i < rs->nlits; i++) {
 		const struct literal *l = &rs->lits[i];
+		size_t len = strlen(l->text) - 1;
+
 		if (l->positive && l->det == DET_NONE && !l->nparts && l->nwords == 1 &&
-		    strlen(l->text) >= 4)
+		    len >= 3 && len < 64) {
+			v->lens[v->n] = (uint8_t)len;
 			v->ids[v->n++] = i;
+		}
 	}
 	return VIGIL_OK;
 }
@@ -225,9 +234,11 @@ ruleset_finish(struct ruleset *rs, char *errbuf)
 
 	if (rs->nrules == 0)
 		return vigil_fail(errbuf, VIGIL_E_PARSE, "no rules");
-	r = build_vocab(rs);
+	r = doxx_prepare(rs);
 	if (r == VIGIL_OK)
-		r = build_first(rs);
+		r = build_vocab(rs);
+	if (r == VIGIL_OK)
+		r = build_index(rs);
 	if (r == VIGIL_OK)
 		r = build_patterns(rs);
 	if (r != VIGIL_OK)
@@ -239,10 +250,9 @@ ruleset_finish(struct ruleset *rs, char *errbuf)
  * word? Exact words must have the same length; prefix words may be
  * shorter but must cover every '*'. */
 static bool
-unmask_fits(const struct literal *l, const char *word, size_t len)
+unmask_fits(const struct literal *l, size_t wl, const char *word, size_t len)
 {
 	const char *w = l->text + 1;
-	size_t wl = strlen(w);
 
 	if (wl > len || (!l->prefix && wl != len))
 		return false;
@@ -265,8 +275,12 @@ norm_vocab_unmask(const struct norm_vocab *v, char *word, size_t len)
 		return;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct literal *l = &v->lits[v->ids[i]];
-		if (unmask_fits(l, word, len)) {
-			memcpy(word, l->text + 1, strlen(l->text + 1));
+		size_t wl = v->lens[i];
+
+		if (wl > len || (wl < len && !l->prefix))
+			continue;
+		if (unmask_fits(l, wl, word, len)) {
+			memcpy(word, l->text + 1, wl);
 			return;
 		}
 	}

@@ -78,22 +78,25 @@ ruleset_free(struct ruleset *rs)
 	}
 	for (size_t i = 0; i < rs->npats; i++)
 		free(rs->pats[i].text);
-	for (size_t i = 0; i < rs->nlits && rs->first; i++)
-		free(rs->first[i]);
 	for (size_t i = 0; i < rs->nlits && rs->comp; i++)
 		free(rs->comp[i]);
+	for (size_t i = 0; i < rs->nlits && rs->elems; i++)
+		free(rs->elems[i]);
+	free(rs->elems);
+	free(rs->nelems);
 	free(rs->comp);
 	free(rs->ncomp);
 	for (size_t i = 0; i < rs->ndefs; i++) {
 		free(rs->defs[i].name);
 		free(rs->defs[i].set.lits);
 	}
-	if (rs->vocab)
+	if (rs->vocab) {
 		free(rs->vocab->ids);
+		free(rs->vocab->lens);
+	}
 	free(rs->vocab);
 	free(rs->defs);
-	free(rs->first);
-	free(rs->nfirst);
+	free(rs->hash);
 	free(rs->pats);
 	free(rs->rules);
 	free(rs->lits);
@@ -130,17 +133,55 @@ set_add(struct element *e, uint32_t lit)
 	return VIGIL_OK;
 }
 
-/* Find or add a literal; returns its id or UINT32_MAX on no memory. */
 static uint32_t
-literal_intern(struct ruleset *rs, const char *text, bool prefix, int det)
+literal_hash(const char *text, bool prefix, int det)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)prefix ^ (uint32_t)det << 1;
+
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/* Grow the open-addressing table of literal ids to twice nlits. */
+static bool
+hash_grow(struct ruleset *rs)
+{
+	size_t cap = rs->hcap ? rs->hcap * 2 : 1024;
+	uint32_t *t = malloc(cap * sizeof(uint32_t));
+
+	if (!t)
+		return false;
+	memset(t, 0xff, cap * sizeof(uint32_t));
+	for (uint32_t i = 0; i < rs->nlits; i++) {
+		const struct literal *l = &rs->lits[i];
+		size_t k = literal_hash(l->text, l->prefix, l->det) & (cap - 1);
+
+		while (t[k] != UINT32_MAX)
+			k = (k + 1) & (cap - 1);
+		t[k] = i;
+	}
+	free(rs->hash);
+	rs->hash = t;
+	rs->hcap = cap;
+	return true;
+}
+
+uint32_t
+ruleset_intern(struct ruleset *rs, const char *text, bool prefix, int det)
 {
 	struct literal *l;
 	uint8_t nw = 0;
+	size_t k;
 
-	for (size_t i = 0; i < rs->nlits; i++)
-		if (rs->lits[i].prefix == prefix && rs->lits[i].det == det &&
-		    strcmp(rs->lits[i].text, text) == 0)
-			return (uint32_t)i;
+	if ((rs->nlits + 1) * 2 > rs->hcap && !hash_grow(rs))
+		return UINT32_MAX;
+	k = literal_hash(text, prefix, det) & (rs->hcap - 1);
+	for (; rs->hash[k] != UINT32_MAX; k = (k + 1) & (rs->hcap - 1)) {
+		l = &rs->lits[rs->hash[k]];
+		if (l->prefix == prefix && l->det == det && strcmp(l->text, text) == 0)
+			return rs->hash[k];
+	}
 	if (rs->nlits == rs->alits) {
 		size_t a = rs->alits ? rs->alits * 2 : 256;
 		l = realloc(rs->lits, a * sizeof(*l));
@@ -160,6 +201,8 @@ literal_intern(struct ruleset *rs, const char *text, bool prefix, int det)
 	l->det = (uint8_t)det;
 	l->positive = 0;
 	l->nparts = 0;
+	l->dword = -1;
+	rs->hash[k] = (uint32_t)rs->nlits;
 	return (uint32_t)rs->nlits++;
 }
 
@@ -220,7 +263,7 @@ phrase_intern(struct pctx *p, const char *alt, bool prefix)
 		return UINT32_MAX - 1;
 	}
 	sc->text[sc->len - 1] = '\0';  /* drop the end space */
-	return literal_intern(p->rs, sc->text, prefix, DET_NONE);
+	return ruleset_intern(p->rs, sc->text, prefix, DET_NONE);
 }
 
 /* "smash * face": parts joined by gaps of one to LIT_GAP_MAX words. */
@@ -262,7 +305,7 @@ parse_gapped(struct pctx *p, char *alt, bool prefix, struct element *e)
 		snprintf(key + kl, sizeof(key) - kl, "%s%s", i ? " *" : "",
 			 p->rs->lits[part[i]].text);
 	}
-	id = literal_intern(p->rs, key, prefix, DET_NONE);
+	id = ruleset_intern(p->rs, key, prefix, DET_NONE);
 	if (id == UINT32_MAX)
 		return VIGIL_E_NOMEM;
 	p->rs->lits[id].nparts = (uint8_t)np;
@@ -296,7 +339,7 @@ parse_alt(struct pctx *p, char *alt, struct element *e)
 	if (alt[0] == '%') {
 		for (int k = 1; k < DET_N; k++) {
 			if (strcmp(det_names[k], alt + 1) == 0) {
-				uint32_t id = literal_intern(p->rs, alt, false, k);
+				uint32_t id = ruleset_intern(p->rs, alt, false, k);
 				if (id == UINT32_MAX)
 					return VIGIL_E_NOMEM;
 				p->rs->det_lit[k] = id;
@@ -316,7 +359,7 @@ parse_alt(struct pctx *p, char *alt, struct element *e)
 	if (strchr(alt, '*'))
 		return parse_gapped(p, alt, prefix, e);
 	if (strcmp(alt, "@") == 0) {  /* any @handle */
-		uint32_t id = literal_intern(p->rs, " @", true, DET_NONE);
+		uint32_t id = ruleset_intern(p->rs, " @", true, DET_NONE);
 		return id == UINT32_MAX ? VIGIL_E_NOMEM : set_add(e, id);
 	}
 	{

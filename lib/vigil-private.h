@@ -187,6 +187,7 @@ struct hits;
 struct norm_vocab {
 	const struct literal *lits;
 	uint32_t *ids;
+	uint8_t *lens;    /* word length of each, without the leading space */
 	size_t n;
 };
 struct norm {
@@ -198,6 +199,7 @@ struct norm {
 	struct nunit *units;
 	size_t nunits;
 	bool invalid;     /* the input held bytes that are not UTF-8 */
+	size_t ndigits;   /* digits in text */
 };
 void norm_init(struct norm *n);
 void norm_free(struct norm *n);
@@ -222,6 +224,7 @@ struct literal {
 	uint8_t nwords;
 	uint8_t det;      /* enum det_kind; DET_NONE for words */
 	uint8_t positive; /* used by a rule with a positive weight */
+	int8_t dword;     /* a digit spelled out ("five"): its value, else -1 */
 	uint8_t nparts;   /* a phrase with gaps ("smash * face"): its parts */
 	uint32_t part[LIT_MAX_PARTS];
 };
@@ -241,6 +244,7 @@ struct rule {
 };
 struct pattern {          /* one string for the automaton */
 	char *text;
+	uint32_t len;
 	uint32_t lit;
 	uint8_t prefix;
 	uint8_t nspaces;
@@ -252,12 +256,14 @@ struct ruleset {
 	size_t nrules, arules;
 	struct pattern *pats;
 	size_t npats;
-	uint32_t **first;     /* per literal: rules whose first element holds it */
-	size_t *nfirst;
 	uint32_t **comp;      /* per literal: phrases with gaps it starts */
 	size_t *ncomp;
+	uint32_t **elems;     /* per literal: rule << 3 | element, where it is used */
+	size_t *nelems;
 	uint32_t det_lit[DET_N]; /* literal id of each detector, or UINT32_MAX */
 	struct norm_vocab *vocab;
+	uint32_t *hash;       /* literal ids by text, open addressing */
+	size_t hcap;
 	struct rdefine *defs;
 	size_t ndefs, adefs;
 	struct norm scratch;
@@ -272,6 +278,9 @@ vigil_error ruleset_parse(struct ruleset *rs, const char *file,
 /* Index rules and build the automaton's pattern list. */
 vigil_error ruleset_finish(struct ruleset *rs, char *errbuf);
 bool element_has(const struct element *e, uint32_t lit);
+/* Find or add a literal; its id, or UINT32_MAX when out of memory. */
+uint32_t ruleset_intern(struct ruleset *rs, const char *text, bool prefix,
+			int det);
 /* Add hits for phrases with gaps whose parts were all found. */
 vigil_error ruleset_gapped(const struct ruleset *rs, struct hits *h);
 /* Replace '*' in word[0..len) by the letters of a rule word, if one fits. */
@@ -301,6 +310,8 @@ vigil_error hits_add(struct hits *h, uint32_t lit, uint32_t ws, uint32_t we,
 /* doxx.c: detectors for private information that are not words. */
 /* Append detector hits (phone numbers, addresses, e-mail, plates, dates,
  * identity numbers) for the detectors the rules use. */
+/* Add the literals the detectors need to find in the automaton. */
+vigil_error doxx_prepare(struct ruleset *rs);
 vigil_error doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 		      const struct norm *n, struct hits *h);
 /* Word index of normalised text offset `pos`. */
