@@ -306,11 +306,25 @@ scratch_size(const struct ruleset *rs, vigil_classification *res)
 static vigil_error
 candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 {
-	size_t nl = 0;
+	size_t nl = 0, nfull = 0;
 	vigil_error r = scratch_size(rs, res);
 
 	*nt = 0;
 	for (size_t i = 0; i < res->hits.n && r == VIGIL_OK; i++) {
+		uint32_t lit = res->hits.v[i].lit;
+
+		for (size_t j = 0; j < rs->nelems[lit]; j++) {
+			uint32_t code = rs->elems[lit][j], k = code >> 3;
+
+			if (!res->mask[k])
+				res->touched[(*nt)++] = k;
+			res->mask[k] |= (uint8_t)(1u << (code & 7));
+		}
+	}
+	for (size_t t = 0; t < *nt; t++)
+		nfull += res->mask[res->touched[t]] == rs->full[res->touched[t]];
+	/* Second pass, only when some rule can fire: file the hits. */
+	for (size_t i = 0; nfull && i < res->hits.n && r == VIGIL_OK; i++) {
 		uint32_t lit = res->hits.v[i].lit;
 
 		if (res->nlink < nl + rs->nelems[lit]) {
@@ -326,9 +340,8 @@ candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 		for (size_t j = 0; j < rs->nelems[lit]; j++) {
 			uint32_t code = rs->elems[lit][j], k = code >> 3;
 
-			if (!res->mask[k])
-				res->touched[(*nt)++] = k;
-			res->mask[k] |= (uint8_t)(1u << (code & 7));
+			if (res->mask[k] != rs->full[k])
+				continue;
 			res->link[nl] = (struct link){ (uint32_t)i, res->head[code] };
 			res->head[code] = (uint32_t)nl++;
 		}
@@ -366,11 +379,11 @@ score(const vigil_classifier *c, vigil_classification *res)
 	for (size_t t = 0; t < nt; t++) {
 		uint32_t k = res->touched[t], s = 0, e = 0;
 		const struct rule *rule = &rs->rules[k];
-		bool full = res->mask[k] == (uint8_t)((1u << rule->nelem) - 1);
+		bool full = res->mask[k] == rs->full[k];
 		if (r == VIGIL_OK && full && first_chain(res, rule, k, &s, &e)) {
 			sum[rule->cat] += rule->weight;
 			r = match_add(res, rule->cat, k, n->start[s],
-				      e > s ? n->end[e - 1] : n->start[s]);
+				      n->start[e]);
 		}
 		res->mask[k] = 0;
 		for (size_t el = 0; el < rule->nelem; el++)

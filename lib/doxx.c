@@ -18,7 +18,6 @@ struct tok {
 	uint32_t s, e;   /* normalised text span */
 	uint32_t w;      /* word index */
 	uint8_t ndig;    /* digits, when the token is only digits */
-	int8_t dword;    /* 0..9 for a spelled digit, else -1 */
 	uint8_t alpha;   /* letters only */
 };
 
@@ -63,18 +62,6 @@ word_in(const char *t, size_t len, const char *const *list, size_t n)
 	return false;
 }
 
-static int8_t
-digit_word(const char *p, size_t len)
-{
-	if (len < 2 || len > 6)
-		return -1;
-	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(digit_words); i++)
-		if (digit_words[i][1] == p[0] && strlen(digit_words[i]) == len + 1 &&
-		    memcmp(digit_words[i] + 1, p, len) == 0)
-			return digit_values[i];
-	return -1;
-}
-
 vigil_error
 doxx_prepare(struct ruleset *rs)
 {
@@ -102,11 +89,6 @@ tok_classify(const char *text, struct tok *t)
 	}
 	t->ndig = nd == len && len < 256 ? (uint8_t)len : 0;
 	t->alpha = na == len;
-	t->dword = -1;
-	if (t->ndig == 1)
-		t->dword = (int8_t)(p[0] - '0');
-	else if (t->alpha)
-		t->dword = digit_word(p, len);
 }
 
 static vigil_error
@@ -165,13 +147,6 @@ detect_at(const struct ruleset *rs, const char *text, const struct tok *t,
 		if (n >= 2 && x->ndig <= 2 && is_month(text, &t[1]))
 			return emit(rs, DET_DATE, x, n >= 3 && t[2].ndig == 4 ?
 				    &t[2] : &t[1], h);
-		return VIGIL_OK;
-	}
-	if (x->dword >= 0) {
-		for (j = 0; j < n && t[j].dword >= 0; j++)
-			;
-		if (j >= 7)
-			return emit(rs, DET_SPELLED_PHONE, x, &t[j - 1], h);
 		return VIGIL_OK;
 	}
 	/* march 12 1980 */
@@ -278,12 +253,32 @@ scan_spelled(const struct ruleset *rs, struct hits *h)
 	return VIGIL_OK;
 }
 
+/* Up to MAX_TOKENS_AHEAD tokens from text offset i (word w) into win. */
+static size_t
+window(const struct norm *n, size_t i, uint32_t w, struct tok *win)
+{
+	size_t k = 0;
+
+	while (k < MAX_TOKENS_AHEAD && i < n->len) {
+		const char *sp = memchr(n->text + i, ' ', n->len - i);
+		size_t e = sp ? (size_t)(sp - n->text) : n->len;
+		struct tok *t = &win[k++];
+
+		t->s = (uint32_t)i;
+		t->e = (uint32_t)e;
+		t->w = w++;
+		tok_classify(n->text, t);
+		i = e + 1;
+	}
+	return k;
+}
+
 vigil_error
 doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 	  const struct norm *n, struct hits *h)
 {
 	struct tok win[MAX_TOKENS_AHEAD];
-	size_t nwin = 0, i = 1;
+	size_t i = 1, prev = 0, started = 0;
 	uint32_t w = 1;
 	vigil_error r = VIGIL_OK;
 
@@ -292,30 +287,29 @@ doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 	    memchr(orig, '@', len) &&
 	    (r = scan_email(rs, orig, len, n, h)) != VIGIL_OK)
 		return r;
-	if (n->ndigits == 0)
-		return rs->det_lit[DET_SPELLED_PHONE] == UINT32_MAX ? VIGIL_OK :
-		       scan_spelled(rs, h);
-	/* Slide a window of tokens; detectors look ahead from its head. */
-	for (;;) {
-		while (nwin < MAX_TOKENS_AHEAD && i < n->len) {
-			struct tok *t = &win[nwin++];
-			size_t e = i;
+	if (rs->det_lit[DET_SPELLED_PHONE] != UINT32_MAX &&
+	    (r = scan_spelled(rs, h)) != VIGIL_OK)
+		return r;
+	/* Every other detector holds a digit in its first two tokens: start
+	 * windows at each token with a digit and at the one before it. */
+	while (r == VIGIL_OK && n->ndigits && i < n->len) {
+		const char *sp = memchr(n->text + i, ' ', n->len - i);
+		size_t e = sp ? (size_t)(sp - n->text) : n->len;
+		bool digit = false;
 
-			while (n->text[e] != ' ')
-				e++;
-			t->s = (uint32_t)i;
-			t->e = (uint32_t)e;
-			t->w = w++;
-			tok_classify(n->text, t);
-			i = e + 1;
+		for (size_t k = i; k < e && !digit; k++)
+			digit = n->text[k] >= '0' && n->text[k] <= '9';
+		if (digit && prev > started) {
+			r = detect_at(rs, n->text, win, window(n, prev, w - 1, win), h);
+			started = prev;
 		}
-		if (nwin == 0)
-			break;
-		r = detect_at(rs, n->text, win, nwin, h);
-		if (r != VIGIL_OK)
-			break;
-		memmove(win, win + 1, (nwin - 1) * sizeof(*win));
-		nwin--;
+		if (digit && r == VIGIL_OK) {
+			r = detect_at(rs, n->text, win, window(n, i, w, win), h);
+			started = i;
+		}
+		prev = i;
+		i = e + 1;
+		w++;
 	}
 	return r;
 }

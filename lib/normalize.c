@@ -128,7 +128,6 @@ norm_free(struct norm *n)
 		return;
 	free(n->text);
 	free(n->start);
-	free(n->end);
 	free(n->units);
 	norm_init(n);
 }
@@ -254,11 +253,10 @@ is_digit(char c)
 }
 
 static inline void
-out_add(struct norm *n, char c, uint32_t s, uint32_t e)
+out_add(struct norm *n, char c, uint32_t s)
 {
 	n->text[n->len] = c;
 	n->start[n->len] = s;
-	n->end[n->len] = e;
 	n->len++;
 }
 
@@ -330,14 +328,14 @@ emit_token(struct norm *n, const struct nunit *u, size_t k,
 	}
 	if (plain) {  /* the common case: letters, nothing to undo */
 		for (size_t i = 0; i < k; i++)
-			out_add(n, u[i].c, u[i].s, u[i].e);
+			out_add(n, u[i].c, u[i].s);
 		goto done;
 	}
 	if (k > sizeof(c)) {  /* not a word: copy what can be copied */
 		for (size_t i = 0; i < k; i++)
 			if (is_alpha(u[i].c) || is_digit(u[i].c)) {
 				n->ndigits += is_digit(u[i].c);
-				out_add(n, u[i].c, u[i].s, u[i].e);
+				out_add(n, u[i].c, u[i].s);
 			}
 		goto done;
 	}
@@ -351,20 +349,20 @@ emit_token(struct norm *n, const struct nunit *u, size_t k,
 		while (is_alpha(c[i]) && i + run < k && c[i + run] == c[i])
 			run++;
 		if (run >= 3) {
-			out_add(n, c[i], u[i].s, u[i + run - 1].e);
+			out_add(n, c[i], u[i].s);
 			i += run - 1;
 			continue;
 		}
 		masked |= c[i] == '*';
 		n->ndigits += is_digit(c[i]);
-		out_add(n, c[i], u[i].s, u[i].e);
+		out_add(n, c[i], u[i].s);
 	}
 	w = n->len - at;
 	if (masked && vocab && w > 0)
 		norm_vocab_unmask(vocab, n->text + at, w);
 done:
 	if (n->len > at)
-		out_add(n, ' ', u[k - 1].e, u[k - 1].e);
+		out_add(n, ' ', u[k - 1].e);
 }
 
 /* Length of a run of single characters split by single separators
@@ -388,6 +386,78 @@ spaced_run(const struct nunit *u, size_t i, size_t nu, size_t min)
 	return count >= min && count <= 64 ? last + 1 - i : 0;
 }
 
+static inline bool
+ascii_sep(unsigned char c)
+{
+	return c < 128 && (ascii_fold[c] == ' ' || ascii_fold[c] == 0);
+}
+
+/* The fast path: ASCII text whose words are plain (letters and
+ * apostrophes, or only digits), with nothing spaced out or stretched.
+ * One pass, no units. False means "use the general path". */
+static bool
+norm_ascii(struct norm *n, const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	out_add(n, ' ', 0);
+	while (i < len) {
+		size_t k, nl = 0, nd = 0, at = n->len, first = SIZE_MAX, end = i;
+		uint32_t last = 0;
+		bool symbol = false;
+
+		if (p[i] >= 128)
+			return false;
+		if (ascii_sep(p[i])) {
+			i++;
+			continue;
+		}
+		for (k = i; k < len && !ascii_sep(p[k]); k++) {
+			char g = p[k] < 128 ? ascii_fold[p[k]] : 0;
+
+			if (is_alpha(g) || is_digit(g)) {
+				if (symbol)
+					return false;  /* a symbol inside the word */
+				nl += is_alpha(g);
+				nd += is_digit(g);
+				first = first == SIZE_MAX ? k : first;
+				end = k + 1;
+			} else if (g == 0 || (g != 1 && first == SIZE_MAX &&
+					      g != '#' && g != '@')) {
+				return false;  /* not ASCII, or "$hit" */
+			} else {
+				symbol |= g != 1 && first != SIZE_MAX;
+			}
+		}
+		if (first == SIZE_MAX) {  /* apostrophes, '#' or '@' alone */
+			i = k;
+			continue;
+		}
+		if ((nl && nd) || (first > i && (first - i > 1 || (p[i] == '@' && !nl))) ||
+		    (k - i == 1 && k + 2 <= len && !ascii_sep(p[k + 1]) &&
+		     (k + 2 == len || ascii_sep(p[k + 2]))))
+			return false;  /* leetspeak, an odd prefix, or "k i l l" */
+		if (p[i] == '@')
+			out_add(n, '@', (uint32_t)i);
+		for (size_t j = first; j < end; j++) {
+			char g = ascii_fold[p[j]];
+
+			if (g == 1)
+				continue;
+			if (n->len - at >= 2 && n->text[n->len - 1] == g &&
+			    n->text[n->len - 2] == g)
+				return false;  /* "diiie" */
+			out_add(n, g, (uint32_t)j);
+			last = (uint32_t)j + 1;
+		}
+		n->ndigits += nd;
+		if (n->len > at)
+			out_add(n, ' ', last);
+		i = k;
+	}
+	return true;
+}
+
 vigil_error
 norm_run(struct norm *n, const char *text, size_t len,
 	 const struct norm_vocab *vocab)
@@ -400,15 +470,12 @@ norm_run(struct norm *n, const char *text, size_t len,
 	if (need > n->alloc) {
 		char *t = realloc(n->text, need);
 		uint32_t *s = t ? realloc(n->start, need * sizeof(uint32_t)) : NULL;
-		uint32_t *e = s ? realloc(n->end, need * sizeof(uint32_t)) : NULL;
-		struct nunit *u = e ? realloc(n->units, need * sizeof(*u)) : NULL;
+		struct nunit *u = s ? realloc(n->units, need * sizeof(*u)) : NULL;
 
 		if (t)
 			n->text = t;
 		if (s)
 			n->start = s;
-		if (e)
-			n->end = e;
 		if (u)
 			n->units = u;
 		if (!u)
@@ -419,9 +486,13 @@ norm_run(struct norm *n, const char *text, size_t len,
 	n->len = 0;
 	n->invalid = false;
 	n->ndigits = 0;
+	if (norm_ascii(n, (const unsigned char *)text, len))
+		goto done;
+	n->len = 0;
+	n->ndigits = 0;
 	decode(n, text, len);
 	nu = n->nunits;
-	out_add(n, ' ', 0, 0);
+	out_add(n, ' ', 0);
 	while (i < nu) {
 		size_t j, run;
 
@@ -448,7 +519,9 @@ norm_run(struct norm *n, const char *text, size_t len,
 		emit_token(n, n->units + i, j - i, vocab);
 		i = j;
 	}
+done:
 	n->text[n->len] = '\0';
+	n->start[n->len] = (uint32_t)len;  /* so start[e] ends any span */
 	return VIGIL_OK;
 }
 

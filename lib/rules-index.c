@@ -134,8 +134,11 @@ build_index(struct ruleset *rs)
 	rs->ncomp = calloc(n, sizeof(size_t));
 	rs->elems = calloc(n, sizeof(uint32_t *));
 	rs->nelems = calloc(n, sizeof(size_t));
-	if (!rs->comp || !rs->ncomp || !rs->elems || !rs->nelems)
+	rs->full = malloc(rs->nrules ? rs->nrules : 1);
+	if (!rs->comp || !rs->ncomp || !rs->elems || !rs->nelems || !rs->full)
 		return VIGIL_E_NOMEM;
+	for (size_t k = 0; k < rs->nrules; k++)
+		rs->full[k] = (uint8_t)((1u << rs->rules[k].nelem) - 1);
 	for (uint32_t k = 0; k < rs->nrules && r == VIGIL_OK; k++) {
 		const struct rule *ru = &rs->rules[k];
 

@@ -83,6 +83,7 @@ ruleset_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->nlits && rs->elems; i++)
 		free(rs->elems[i]);
 	free(rs->elems);
+	free(rs->full);
 	free(rs->nelems);
 	free(rs->comp);
 	free(rs->ncomp);

@@ -192,8 +192,9 @@ struct norm_vocab {
 };
 struct norm {
 	char *text;       /* " word word ", NUL-terminated */
-	uint32_t *start;  /* per text byte: first original byte it came from */
-	uint32_t *end;    /* per text byte: one past its last original byte */
+	uint32_t *start;  /* per text byte: first original byte it came from;
+			   * start[len] is the original length, and the space
+			   * after a word starts where the word ends */
 	size_t len;
 	size_t alloc;
 	struct nunit *units;
@@ -258,6 +259,7 @@ struct ruleset {
 	size_t npats;
 	uint32_t **comp;      /* per literal: phrases with gaps it starts */
 	size_t *ncomp;
+	uint8_t *full;        /* per rule: the element mask of a complete match */
 	uint32_t **elems;     /* per literal: rule << 3 | element, where it is used */
 	size_t *nelems;
 	uint32_t det_lit[DET_N]; /* literal id of each detector, or UINT32_MAX */
