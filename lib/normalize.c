@@ -166,7 +166,8 @@ fold_codepoint(struct norm *n, int32_t cp, size_t s, size_t e)
 		unit_add(n, U_SPACE, e, e);
 		return;
 	}
-	k = utf8proc_decompose_char(cp, dec, VIGIL_ARRAY_SIZE(dec), UTF8PROC_COMPAT |
+	k = utf8proc_decompose_char(cp, dec, VIGIL_ARRAY_SIZE(dec),
+				    UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE |
 				    UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
 				    UTF8PROC_IGNORE, NULL);
 	if (k <= 0 || k > (utf8proc_ssize_t)VIGIL_ARRAY_SIZE(dec)) {
