@@ -323,8 +323,9 @@ candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 	}
 	for (size_t t = 0; t < *nt; t++)
 		nfull += res->mask[res->touched[t]] == rs->full[res->touched[t]];
-	/* Second pass, only when some rule can fire: file the hits. */
-	for (size_t i = 0; nfull && i < res->hits.n && r == VIGIL_OK; i++) {
+	/* Second pass, only when some rule can fire: file the hits, last
+	 * first, so each list runs in text order. */
+	for (size_t i = res->hits.n; nfull && i-- > 0 && r == VIGIL_OK;) {
 		uint32_t lit = res->hits.v[i].lit;
 
 		if (res->nlink < nl + rs->nelems[lit]) {
