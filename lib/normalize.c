@@ -256,6 +256,10 @@ is_digit(char c)
 static inline void
 out_add(struct norm *n, char c, uint32_t s)
 {
+	/* One code point can fold into two words ("¼" is "1/4"); the map
+	 * never runs backwards. */
+	if (n->len && s < n->start[n->len - 1])
+		s = n->start[n->len - 1];
 	n->text[n->len] = c;
 	n->start[n->len] = s;
 	n->len++;

@@ -49,6 +49,7 @@ static const struct {
 	{ "*really*", " really " },                    /* emphasis, not a mask */
 	{ "call 555-212-4433", " call 555 212 4433 " },
 	{ "covid19", " covid19 " },
+	{ "\xc2\xbc cup", " 1 4 cup " },                /* one code point, two words */
 	{ "", " " },
 	{ "!!! ...", " " },
 };
