@@ -93,9 +93,15 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "batch", required_argument, NULL, 'b' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "no-classify", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char errbuf[VIGIL_ERRBUF_SIZE] = "";
 	struct ingest_state s = { 0 };
+	vigil_classifier *classifier = NULL;
+	const char *rules = NULL;
+	bool classify = true;
 	const char *path = "-";
 	unsigned long batch = 1000;
 	uint64_t lineno = 0, rejected = 0;
@@ -106,8 +112,15 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	FILE *f;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'b')
+		if (c == 'r') {
+			rules = optarg;
+			continue;
+		} else if (c == 'n') {
+			classify = false;
+			continue;
+		} else if (c != 'b') {
 			return ctl_usage(ctl_find("ingest"));
+		}
 		errno = 0;
 		batch = strtoul(optarg, &end, 10);
 		if (errno || *end || batch == 0 || batch > 1000000) {
@@ -119,6 +132,10 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 		return ctl_usage(ctl_find("ingest"));
 	if (optind < argc)
 		path = argv[optind];
+	if (classify && vigil_classifier_new(rules, &classifier, errbuf) != VIGIL_OK) {
+		ctl_error("%s", errbuf);
+		return EXIT_RUNTIME;
+	}
 	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
 	if (!f) {
 		ctl_error("Failed to open '%s': %s", path, strerror(errno));
@@ -135,7 +152,6 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	while (read_line(f, line, INGEST_LINE_MAX, &len, &too_long)) {
-		char errbuf[VIGIL_ERRBUF_SIZE] = "";
 		size_t n = len;
 
 		lineno++;
@@ -149,7 +165,7 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 		}
 		if (n == 0)
 			continue;
-		if (vigil_ingest_line(s.b, NULL, line, n, errbuf) != VIGIL_OK) {
+		if (vigil_ingest_line(s.b, classifier, line, n, errbuf) != VIGIL_OK) {
 			ctl_error("%s:%" PRIu64 ": %s; line rejected", path, lineno, errbuf);
 			rejected++;
 			continue;
@@ -177,6 +193,7 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 out:
 	vigil_batch_free(s.b);
 	vigil_ledger_close(s.l);
+	vigil_classifier_free(classifier);
 	free(line);
 	if (f != stdin)
 		fclose(f);

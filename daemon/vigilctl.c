@@ -15,7 +15,8 @@
 
 static const struct ctl_command commands[] = {
 	{ "init", "", "create the ledger database and signing key", cmd_init },
-	{ "ingest", "[FILE|-]", "append posts from JSONL as capture entries", cmd_ingest },
+	{ "ingest", "[--batch N] [--rules PATH | --no-classify] [FILE|-]",
+	  "append posts from JSONL as classified capture entries", cmd_ingest },
 	{ "verify", "[--checkpoint FILE]", "check every entry, signature, checkpoint and blob", cmd_verify },
 	{ "checkpoint", "", "print the latest signed checkpoint", cmd_checkpoint },
 	{ "list", "[--format text|jsonl]", "one line per entry", cmd_list },
@@ -32,6 +33,10 @@ static const struct ctl_command commands[] = {
 	  "[--clinician ID] [--exists ID]...",
 	  "Fetch posts from a platform as ingest lines (cursor on stderr)",
 	  cmd_fetch },
+	{ "classify", "[--lines] [--explain] [--rules PATH] [--threshold CAT=N]... [FILE]\n"
+	  "       vigilctl classify [--rules PATH] [--split NAME] --eval FILE.jsonl",
+	  "Label posts (JSONL {\"id\",\"text\"} or --lines) as threat, sexual, doxxing, hate, insult",
+	  cmd_classify },
 };
 
 void

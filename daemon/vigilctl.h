@@ -51,6 +51,9 @@ int cmd_list(struct ctl *ctl, int argc, char **argv);
 int cmd_show(struct ctl *ctl, int argc, char **argv);
 int cmd_key(struct ctl *ctl, int argc, char **argv);
 
+/* ctl-classify.c */
+int cmd_classify(struct ctl *ctl, int argc, char **argv);
+
 /* ctl-export.c */
 int cmd_export(struct ctl *ctl, int argc, char **argv);
 int cmd_verify_bundle(struct ctl *ctl, int argc, char **argv);

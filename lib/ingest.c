@@ -218,20 +218,24 @@ build_author(json_t *in, json_t **out, char *errbuf)
 	return r;
 }
 
+/* The classifier's judgement of the text, or null when no classifier is
+ * configured: the spec forbids made-up values. NULL only when out of
+ * memory. */
 static json_t *
 classification_of(const vigil_classifier *classifier, json_t *post)
 {
-	(void)classifier;
-	(void)post;
-	/* No classifier configured: the spec says null, never made-up values. */
-	return json_null();
+	json_t *text = json_object_get(post, "text");
+
+	if (!classifier)
+		return json_null();
+	return classifier_json(classifier, json_string_value(text), json_string_length(text));
 }
 
 VIGIL_EXPORT vigil_error
 vigil_ingest_line(vigil_batch *batch, const vigil_classifier *classifier,
 		  const char *line, size_t len, char *errbuf)
 {
-	json_t *in, *post = NULL, *author = NULL, *clin = NULL, *source, *body;
+	json_t *in, *post = NULL, *author = NULL, *clin = NULL, *source, *body, *classification;
 	const char *platform;
 	json_error_t jerr;
 	size_t start = 0, end = len;
@@ -279,12 +283,17 @@ vigil_ingest_line(vigil_batch *batch, const vigil_classifier *classifier,
 		vigil_sha256(line + start, end - start, h);
 		vigil_hex(h, 32, hex);
 	}
+	classification = classification_of(classifier, post);
+	if (!classification) {
+		r = VIGIL_E_NOMEM;
+		goto out;
+	}
 	body = json_pack("{s:s, s:s, s:O, s:O, s:O, s:{s:s, s:I, s:s}, s:[], s:o}",
 			 "platform", platform, "source",
 			 source ? json_string_value(source) : "ingest", "clinician", clin,
 			 "post", post, "author", author, "payload", "sha256", hex, "size",
 			 (json_int_t)(end - start), "type", "application/json",
-			 "attachments", "classification", classification_of(classifier, post));
+			 "attachments", "classification", classification);
 	if (!body) {
 		r = VIGIL_E_NOMEM;
 		goto out;

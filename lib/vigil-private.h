@@ -385,5 +385,166 @@ vigil_error secret_read(const char *path, char **out, size_t *len,
 void secret_free(char *s);
 /* Value of "key=value" line in a secret; caller frees with secret_free. */
 char *secret_field(const char *secret, const char *key);
+/* normalize.c: folded text with a map back to original byte offsets. */
+#define NORM_MAX (16u << 20)  /* longest text normalised, in bytes */
+struct nunit;
+struct literal;
+struct hits;
+/* Single-word rule literals that may resolve a masked word ("f*ck"). */
+struct norm_vocab {
+	const struct literal *lits;
+	uint32_t *ids;
+	uint8_t *lens;    /* word length of each, without the leading space */
+	size_t n;
+};
+struct norm {
+	char *text;       /* " word word ", NUL-terminated */
+	uint32_t *start;  /* per text byte: first original byte it came from;
+			   * start[len] is the original length, and the space
+			   * after a word starts where the word ends */
+	size_t len;
+	size_t alloc;
+	struct nunit *units;
+	size_t nunits;
+	bool invalid;     /* the input held bytes that are not UTF-8 */
+	size_t ndigits;   /* digits in text */
+};
+void norm_init(struct norm *n);
+void norm_free(struct norm *n);
+/* Normalise `text`; masked words ("f*ck") are resolved against `vocab`
+ * (may be NULL). Buffers are reused between calls. */
+vigil_error norm_run(struct norm *n, const char *text, size_t len,
+		     const struct norm_vocab *vocab);
+/* Index of the first text byte whose original start is >= orig. */
+size_t norm_to_text_offset(const struct norm *n, size_t orig);
+
+/* rules.c: rule files. */
+enum { CAT_THREAT, CAT_SEXUAL, CAT_DOXXING, CAT_HATE, CAT_INSULT, CAT_N };
+enum det_kind {
+	DET_NONE, DET_PHONE, DET_SPELLED_PHONE, DET_ADDRESS, DET_EMAIL,
+	DET_PERSONAL_EMAIL, DET_PLATE, DET_DATE, DET_IDNUM, DET_N,
+};
+#define LIT_MAX_PARTS 4
+#define LIT_GAP_MAX 3   /* words a '*' in a phrase may stand for */
+struct literal {
+	char *text;       /* normalised, with a leading space: " kill you" */
+	uint8_t prefix;   /* matches longer words too ("kill*") */
+	uint8_t nwords;
+	uint8_t det;      /* enum det_kind; DET_NONE for words */
+	uint8_t positive; /* used by a rule with a positive weight */
+	int8_t dword;     /* a digit spelled out ("five"): its value, else -1 */
+	uint8_t nparts;   /* a phrase with gaps ("smash * face"): its parts */
+	uint32_t part[LIT_MAX_PARTS];
+};
+struct element {
+	uint32_t *lits;   /* sorted literal ids */
+	size_t n;
+};
+enum { OP_AFTER, OP_NEAR };
+struct rule {
+	char *id;
+	int cat;
+	int weight;
+	size_t nelem;
+	struct element *elem;
+	uint8_t *op;      /* nelem - 1 operators */
+	uint8_t *dist;    /* nelem - 1 word distances */
+};
+struct pattern {          /* one string for the automaton */
+	char *text;
+	uint32_t len;
+	uint32_t lit;
+	uint8_t prefix;
+	uint8_t nspaces;
+};
+struct ruleset {
+	struct literal *lits;
+	size_t nlits, alits;
+	struct rule *rules;
+	size_t nrules, arules;
+	struct pattern *pats;
+	size_t npats;
+	uint32_t **comp;      /* per literal: phrases with gaps it starts */
+	size_t *ncomp;
+	uint8_t *full;        /* per rule: the element mask of a complete match */
+	uint32_t **elems;     /* per literal: rule << 3 | element, where it is used */
+	size_t *nelems;
+	uint32_t det_lit[DET_N]; /* literal id of each detector, or UINT32_MAX */
+	struct norm_vocab *vocab;
+	uint32_t *hash;       /* literal ids by text, open addressing */
+	size_t hcap;
+	struct rdefine *defs;
+	size_t ndefs, adefs;
+	struct norm scratch;
+};
+extern const char *const category_names[CAT_N];
+int category_from_name(const char *name);
+void ruleset_init(struct ruleset *rs);
+void ruleset_free(struct ruleset *rs);
+/* Add the rules in `text`; errbuf names file and line on failure. */
+vigil_error ruleset_parse(struct ruleset *rs, const char *file,
+			  const char *text, size_t len, char *errbuf);
+/* Index rules and build the automaton's pattern list. */
+vigil_error ruleset_finish(struct ruleset *rs, char *errbuf);
+bool element_has(const struct element *e, uint32_t lit);
+/* Find or add a literal; its id, or UINT32_MAX when out of memory. */
+uint32_t ruleset_intern(struct ruleset *rs, const char *text, bool prefix,
+			int det);
+/* Add hits for phrases with gaps whose parts were all found. */
+vigil_error ruleset_gapped(const struct ruleset *rs, struct hits *h);
+/* Replace '*' in word[0..len) by the letters of a rule word, if one fits. */
+void norm_vocab_unmask(const struct norm_vocab *v, char *word, size_t len);
+
+/* automaton.c: Aho-Corasick over normalised text. */
+struct hit {
+	uint32_t lit;
+	uint32_t wstart, wend; /* word indices, inclusive */
+	uint32_t s, e;         /* normalised text offsets, [s, e) */
+};
+struct hits {
+	struct hit *v;
+	size_t n, alloc;
+};
+struct automaton;
+vigil_error automaton_build(const struct pattern *pats, size_t npats,
+			    struct automaton **out);
+void automaton_free(struct automaton *a);
+size_t automaton_states(const struct automaton *a);
+/* Append every literal found in n->text to h. */
+vigil_error automaton_scan(const struct automaton *a, const struct norm *n,
+			   struct hits *h);
+vigil_error hits_add(struct hits *h, uint32_t lit, uint32_t ws, uint32_t we,
+		     uint32_t s, uint32_t e);
+
+/* doxx.c: detectors for private information that are not words. */
+/* Append detector hits (phone numbers, addresses, e-mail, plates, dates,
+ * identity numbers) for the detectors the rules use. */
+/* Add the literals the detectors need to find in the automaton. */
+vigil_error doxx_prepare(struct ruleset *rs);
+vigil_error doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
+		      const struct norm *n, struct hits *h);
+/* Word index of normalised text offset `pos`. */
+uint32_t doxx_word_at(const struct norm *n, size_t pos);
+
+/* rules-default.c: generated from the rules files at build time. */
+struct rules_source {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+extern const struct rules_source rules_default[];
+extern const size_t rules_default_n;
+
+/* classify.c */
+/* vigil_classify(); when not strict, invalid UTF-8 is judged as it is and
+ * an overlong text by its first NORM_MAX bytes. */
+vigil_error classify_run(const vigil_classifier *c, const char *text,
+			 size_t len, vigil_classification *res, bool strict,
+			 char *errbuf);
+const char *classification_engine(const vigil_classification *r);
+
+/* classify-json.c */
+json_t *classifier_json(const vigil_classifier *c, const char *text,
+			size_t len);
 
 #endif /* VIGIL_PRIVATE_H */

@@ -299,7 +299,98 @@ VIGIL_EXPORT vigil_error vigil_bundle_verify(const char *path,
 /* Classifier (classify*.c) - see issue 3                              */
 /* ------------------------------------------------------------------ */
 
+/* A classifier: compiled rules plus per-category thresholds. Reading it
+ * (vigil_classify) from several threads at once is safe; changing
+ * thresholds is not. */
 typedef struct vigil_classifier vigil_classifier;
+
+/* The result of classifying one post. It also holds the scratch space of
+ * a run, so reuse one per thread for speed. */
+typedef struct vigil_classification vigil_classification;
+
+typedef enum vigil_category {
+	VIGIL_THREAT = 0,
+	VIGIL_SEXUAL = 1,
+	VIGIL_DOXXING = 2,
+	VIGIL_HATE = 3,
+	VIGIL_INSULT = 4,
+	VIGIL_CATEGORY_COUNT = 5,
+} vigil_category;
+
+/* "threat", "sexual", "doxxing", "hate" or "insult"; NULL when out of
+ * range. The string is static. */
+VIGIL_EXPORT const char *vigil_category_name(vigil_category cat);
+
+/* Load rules and compile them. `rules_path` is a rules file or a
+ * directory whose *.rules files are read in name order; NULL means the
+ * rules compiled into the library. A file that fails to parse is
+ * rejected with errbuf naming file, line and reason. Every threshold
+ * starts at 500. Free *out with vigil_classifier_free(). */
+VIGIL_EXPORT vigil_error vigil_classifier_new(const char *rules_path,
+					      vigil_classifier **out,
+					      char *errbuf);
+
+/* Free a classifier; NULL is a no-op. Results of vigil_classify() that
+ * came from it must not be read afterwards (they borrow rule names). */
+VIGIL_EXPORT void vigil_classifier_free(vigil_classifier *c);
+
+/* "vigil-classify <version> rules sha256:<hex of the rules text>", owned
+ * by the classifier: what a report cites as the judge of a post. */
+VIGIL_EXPORT const char *vigil_classifier_engine(const vigil_classifier *c);
+
+/* Make `category` a label when its score is at least `threshold`
+ * (1..1000). VIGIL_E_INVAL for an unknown category or a threshold out of
+ * range. */
+VIGIL_EXPORT vigil_error vigil_classifier_set_threshold(vigil_classifier *c,
+							const char *category,
+							int threshold);
+
+/* The threshold of `cat`, or -1 when out of range. */
+VIGIL_EXPORT int vigil_classifier_threshold(const vigil_classifier *c,
+					    vigil_category cat);
+
+/* A result object to pass to vigil_classify(); free it with
+ * vigil_classification_free(). VIGIL_E_NOMEM only. */
+VIGIL_EXPORT vigil_error vigil_classification_new(vigil_classification **out);
+
+/* Free a result; NULL is a no-op. */
+VIGIL_EXPORT void vigil_classification_free(vigil_classification *r);
+
+/* Classify `len` bytes of UTF-8 `text` (need not be NUL-terminated) into
+ * `result`, replacing what it held. VIGIL_E_PARSE when the text is not
+ * valid UTF-8, VIGIL_E_TOOBIG past 16 MiB, VIGIL_E_NOMEM. After a failure
+ * the result holds no labels and no matches. */
+VIGIL_EXPORT vigil_error vigil_classify(const vigil_classifier *c,
+					const char *text, size_t len,
+					vigil_classification *result,
+					char *errbuf);
+
+/* Score 0..1000 of `cat`, 0 when out of range. */
+VIGIL_EXPORT int vigil_classification_score(const vigil_classification *r,
+					    vigil_category cat);
+
+/* Did `cat` reach its threshold? */
+VIGIL_EXPORT bool vigil_classification_label(const vigil_classification *r,
+					     vigil_category cat);
+
+/* Number of rules that fired, in the order they fired. Rules with a
+ * negative weight (context that lowered a score) are included. */
+VIGIL_EXPORT size_t vigil_classification_matches(const vigil_classification *r);
+
+/* Match i: its category, rule id (owned by the classifier), weight and
+ * the byte span [start, end) of the original text it covers. Any output
+ * pointer may be NULL. VIGIL_E_NOTFOUND when i is out of range. */
+VIGIL_EXPORT vigil_error vigil_classification_match(const vigil_classification *r,
+						    size_t i, vigil_category *cat,
+						    const char **rule, int *weight,
+						    size_t *start, size_t *end);
+
+/* The result as compact JSON: {"engine"?, "scores", "labels", "matches"}
+ * with the meaning of the evidence format's `classification` object
+ * (matches hold only rules of positive weight). Caller frees; NULL when
+ * out of memory. */
+VIGIL_EXPORT char *vigil_classification_json(const vigil_classification *r,
+					     bool engine);
 
 /* ------------------------------------------------------------------ */
 /* Ingest (ingest.c): spec section 4                                   */

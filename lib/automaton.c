@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * automaton.c - every rule literal in one Aho-Corasick automaton, compiled
+ * to a full transition table over a 40-symbol alphabet so a scan costs one
+ * table look-up per byte of normalised text.
+ *
+ * Below 32768 states the table holds 16-bit entries whose top bit says
+ * "report here", so a byte costs one look-up in half the memory.
+ *
+ * Patterns start with a space (the left word boundary); whole-word
+ * patterns also need a space after them, checked when they match.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vigil-private.h"
+
+#define NCLASS 40
+
+struct automaton {
+	uint32_t *delta;     /* [state * NCLASS + class]; NULL when d16 is used */
+	uint16_t *d16;       /* the same, next state | has-output << 15 */
+	uint8_t *flag;       /* state has output on itself or its dict chain */
+	uint32_t *out_first; /* [state]: index in out_pat, out_first[s+1] ends */
+	uint32_t *out_pat;   /* pattern ids, grouped by state */
+	uint32_t *dict;      /* next state with output on the fail chain */
+	const struct pattern *pats;
+	size_t nstates;
+	uint8_t byte_class[256];
+};
+
+static void
+init_classes(uint8_t *byte_class)
+{
+	/* Class 0 is the space; 39 is everything else. */
+	for (int i = 0; i < 256; i++)
+		byte_class[i] = 39;
+	byte_class[' '] = 0;
+	for (int c = 'a'; c <= 'z'; c++)
+		byte_class[c] = (uint8_t)(1 + c - 'a');
+	for (int c = '0'; c <= '9'; c++)
+		byte_class[c] = (uint8_t)(27 + c - '0');
+	byte_class['@'] = 37;
+	byte_class['*'] = 38;
+}
+
+void
+automaton_free(struct automaton *a)
+{
+	if (!a)
+		return;
+	free(a->delta);
+	free(a->d16);
+	free(a->flag);
+	free(a->out_first);
+	free(a->out_pat);
+	free(a->dict);
+	free(a);
+}
+
+size_t
+automaton_states(const struct automaton *a)
+{
+	return a->nstates;
+}
+
+vigil_error
+automaton_build(const struct pattern *pats, size_t npats,
+		struct automaton **out)
+{
+	struct automaton *a = NULL;
+	uint32_t *fail = NULL, *queue = NULL, *own = NULL, *own_next = NULL;
+	size_t maxstates = 1, ns = 1, nout = 0, qh = 0, qt = 0;
+	vigil_error r = VIGIL_E_NOMEM;
+
+	for (size_t i = 0; i < npats; i++)
+		maxstates += strlen(pats[i].text);
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		goto out;
+	a->pats = pats;
+	init_classes(a->byte_class);
+	a->delta = malloc(maxstates * NCLASS * sizeof(uint32_t));
+	a->flag = calloc(maxstates, 1);
+	a->dict = calloc(maxstates, sizeof(uint32_t));
+	a->out_first = calloc(maxstates + 1, sizeof(uint32_t));
+	a->out_pat = calloc(npats ? npats : 1, sizeof(uint32_t));
+	fail = calloc(maxstates, sizeof(uint32_t));
+	queue = malloc(maxstates * sizeof(uint32_t));
+	own = malloc(maxstates * sizeof(uint32_t));      /* first own pattern */
+	own_next = malloc((npats ? npats : 1) * sizeof(uint32_t));
+	if (!a->delta || !a->flag || !a->dict || !a->out_first || !a->out_pat ||
+	    !fail || !queue || !own || !own_next)
+		goto out;
+	memset(a->delta, 0xff, maxstates * NCLASS * sizeof(uint32_t));
+	memset(own, 0xff, maxstates * sizeof(uint32_t));
+
+	/* The trie. */
+	for (size_t i = 0; i < npats; i++) {
+		uint32_t s = 0;
+
+		for (const unsigned char *p = (const unsigned char *)pats[i].text; *p; p++) {
+			uint32_t *t = &a->delta[s * NCLASS + a->byte_class[*p]];
+			if (*t == UINT32_MAX)
+				*t = (uint32_t)ns++;
+			s = *t;
+		}
+		own_next[i] = own[s];
+		own[s] = (uint32_t)i;
+	}
+	/* Breadth first: failure links, full transitions, outputs. */
+	for (int c = 0; c < NCLASS; c++) {
+		uint32_t *t = &a->delta[c];
+		if (*t == UINT32_MAX) {
+			*t = 0;
+		} else {
+			fail[*t] = 0;
+			queue[qt++] = *t;
+		}
+	}
+	while (qh < qt) {
+		uint32_t s = queue[qh++];
+
+		a->dict[s] = own[fail[s]] != UINT32_MAX ? fail[s] : a->dict[fail[s]];
+		a->flag[s] = own[s] != UINT32_MAX || a->dict[s] != 0;
+		for (int c = 0; c < NCLASS; c++) {
+			uint32_t *t = &a->delta[s * NCLASS + c];
+			uint32_t f = a->delta[fail[s] * NCLASS + c];
+			if (*t == UINT32_MAX) {
+				*t = f;
+			} else {
+				fail[*t] = f;
+				queue[qt++] = *t;
+			}
+		}
+	}
+	/* Flatten each state's own patterns. */
+	for (size_t s = 0; s < ns; s++) {
+		a->out_first[s] = (uint32_t)nout;
+		for (uint32_t p = own[s]; p != UINT32_MAX; p = own_next[p])
+			a->out_pat[nout++] = p;
+	}
+	a->out_first[ns] = (uint32_t)nout;
+	a->nstates = ns;
+	if (ns < 0x8000 && (a->d16 = malloc(ns * NCLASS * sizeof(uint16_t)))) {
+		for (size_t i = 0; i < ns * NCLASS; i++)
+			a->d16[i] = (uint16_t)(a->delta[i] | a->flag[a->delta[i]] << 15);
+		free(a->delta);
+		a->delta = NULL;
+	}
+	*out = a;
+	a = NULL;
+	r = VIGIL_OK;
+out:
+	automaton_free(a);
+	free(fail);
+	free(queue);
+	free(own);
+	free(own_next);
+	return r;
+}
+
+vigil_error
+hits_add(struct hits *h, uint32_t lit, uint32_t ws, uint32_t we, uint32_t s,
+	 uint32_t e)
+{
+	if (h->n == h->alloc) {
+		size_t a = h->alloc ? h->alloc * 2 : 64;
+		struct hit *v;
+
+		if (a > (1u << 20))
+			return VIGIL_E_TOOBIG;
+		v = realloc(h->v, a * sizeof(*v));
+		if (!v)
+			return VIGIL_E_NOMEM;
+		h->v = v;
+		h->alloc = a;
+	}
+	h->v[h->n++] = (struct hit){ lit, ws, we, s, e };
+	return VIGIL_OK;
+}
+
+/* Report the patterns that end at text[i] in state s. */
+static vigil_error
+report(const struct automaton *a, const struct norm *n, uint32_t s, size_t i,
+       uint32_t wc, struct hits *h)
+{
+	const char *t = n->text;
+
+	for (; s; s = a->dict[s]) {
+		for (uint32_t k = a->out_first[s]; k < a->out_first[s + 1]; k++) {
+			const struct pattern *p = &a->pats[a->out_pat[k]];
+			size_t len = p->len, e = i + 1;
+			vigil_error r;
+
+			if (!p->prefix && t[i + 1] != ' ')
+				continue;
+			while (t[e] != ' ')
+				e++;
+			r = hits_add(h, p->lit, wc - p->nspaces + 1, wc,
+				     (uint32_t)(i + 2 - len), (uint32_t)e);
+			if (r != VIGIL_OK)
+				return r;
+		}
+	}
+	return VIGIL_OK;
+}
+
+vigil_error
+automaton_scan(const struct automaton *a, const struct norm *n,
+	       struct hits *h)
+{
+	const unsigned char *t = (const unsigned char *)n->text;
+	const uint32_t *delta = a->delta;
+	const uint16_t *d16 = a->d16;
+	const uint8_t *byte_class = a->byte_class;
+	uint32_t s = 0, wc = 0;
+
+	if (d16) {
+		for (size_t i = 0; i < n->len; i++) {
+			unsigned char c = t[i];
+			uint16_t x = d16[s * NCLASS + byte_class[c]];
+
+			wc += c == ' ';
+			s = x & 0x7fff;
+			if (x & 0x8000) {
+				vigil_error r = report(a, n, s, i, wc, h);
+				if (r != VIGIL_OK)
+					return r;
+			}
+		}
+		return VIGIL_OK;
+	}
+	for (size_t i = 0; i < n->len; i++) {
+		unsigned char c = t[i];
+
+		wc += c == ' ';
+		s = delta[s * NCLASS + byte_class[c]];
+		if (a->flag[s]) {
+			vigil_error r = report(a, n, s, i, wc, h);
+			if (r != VIGIL_OK)
+				return r;
+		}
+	}
+	return VIGIL_OK;
+}

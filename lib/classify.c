@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * classify.c - the classifier: load rules, scan a post once, score the
+ * five categories and say which rules fired where.
+ *
+ * A post is normalised (normalize.c), scanned by one automaton
+ * (automaton.c) and by the doxxing detectors (doxx.c). Each rule fires at
+ * most once per post; a category's score is the sum of the weights of its
+ * rules that fired, clamped to 0..1000, and it is a label when the score
+ * reaches the category's threshold.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "vigil-private.h"
+
+#define ENGINE_NAME "vigil-classify"
+#define RULES_FILE_MAX (4u << 20)
+#define DEFAULT_THRESHOLD 500
+
+struct vigil_classifier {
+	struct ruleset rs;
+	struct automaton *ac;
+	int threshold[CAT_N];
+	char engine[128];
+};
+
+struct cmatch {
+	int cat;
+	uint32_t rule;
+	size_t start, end;
+};
+
+struct link {
+	uint32_t hit;
+	uint32_t next;   /* UINT32_MAX ends the list */
+};
+
+struct vigil_classification {
+	int scores[CAT_N];
+	unsigned labels;
+	const vigil_classifier *c;   /* of the last run, for rule names */
+	struct cmatch *m;
+	size_t nm, am;
+	uint8_t *mask;               /* per rule: elements with a hit */
+	uint32_t *touched;           /* rules whose mask is not zero */
+	uint32_t *head;              /* per rule << 3 | element: first link */
+	struct link *link;           /* hits filed under rule elements */
+	size_t nrules, nlink;
+	struct norm norm;
+	struct hits hits;
+};
+
+const char *
+vigil_category_name(vigil_category cat)
+{
+	return (unsigned)cat < CAT_N ? category_names[cat] : NULL;
+}
+
+/* Read one rules file, or every *.rules file of a directory in name
+ * order, into rs; the bytes also go to `all` for the hash. */
+static int
+rules_filter(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+	return n > 6 && strcmp(d->d_name + n - 6, ".rules") == 0;
+}
+
+static vigil_error
+load_one(struct ruleset *rs, struct vbuf *all, const char *path, char *errbuf)
+{
+	char *data = NULL;
+	size_t len = 0;
+	vigil_error r;
+
+	r = vigil_read_file(path, RULES_FILE_MAX, &data, &len, errbuf);
+	if (r == VIGIL_OK)
+		r = ruleset_parse(rs, path, data, len, errbuf);
+	if (r == VIGIL_OK && vbuf_add(all, data, len) != VIGIL_OK)
+		r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
+	free(data);
+	return r;
+}
+
+static vigil_error
+load_path(struct ruleset *rs, struct vbuf *all, const char *path, char *errbuf)
+{
+	struct dirent **names = NULL;
+	struct stat st;
+	vigil_error r = VIGIL_OK;
+	int n;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		n = scandir(path, &names, rules_filter, alphasort);
+		if (n < 0)
+			return vigil_fail(errbuf, VIGIL_E_IO, "Failed to read '%s'", path);
+		if (n == 0)
+			r = vigil_fail(errbuf, VIGIL_E_NOTFOUND, "'%s': no *.rules files",
+				       path);
+		for (int i = 0; i < n; i++) {
+			char *p = NULL;
+			if (r == VIGIL_OK && asprintf(&p, "%s/%s", path, names[i]->d_name) < 0)
+				r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
+			if (r == VIGIL_OK)
+				r = load_one(rs, all, p, errbuf);
+			free(p);
+			free(names[i]);
+		}
+		free(names);
+		return r;
+	}
+	return load_one(rs, all, path, errbuf);
+}
+
+vigil_error
+vigil_classifier_new(const char *rules_path, vigil_classifier **out,
+		     char *errbuf)
+{
+	vigil_classifier *c;
+	struct vbuf all;
+	uint8_t sha[32];
+	char hex[65];
+	vigil_error r = VIGIL_OK;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
+	ruleset_init(&c->rs);
+	vbuf_init(&all, RULES_FILE_MAX * 4);
+	if (rules_path) {
+		r = load_path(&c->rs, &all, rules_path, errbuf);
+	} else {
+		for (size_t i = 0; i < rules_default_n && r == VIGIL_OK; i++) {
+			r = ruleset_parse(&c->rs, rules_default[i].name, rules_default[i].text,
+					  rules_default[i].len, errbuf);
+			if (r == VIGIL_OK)
+				r = vbuf_add(&all, rules_default[i].text, rules_default[i].len);
+		}
+	}
+	if (r == VIGIL_OK)
+		r = ruleset_finish(&c->rs, errbuf);
+	if (r == VIGIL_OK && automaton_build(c->rs.pats, c->rs.npats, &c->ac) != VIGIL_OK)
+		r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory building automaton");
+	if (r != VIGIL_OK)
+		goto out;
+	vigil_sha256(all.data ? all.data : "", all.len, sha);
+	vigil_hex(sha, sizeof(sha), hex);
+	snprintf(c->engine, sizeof(c->engine), "%s %s rules sha256:%s", ENGINE_NAME,
+		 VIGIL_VERSION, hex);
+	for (int i = 0; i < CAT_N; i++)
+		c->threshold[i] = DEFAULT_THRESHOLD;
+	*out = c;
+	c = NULL;
+out:
+	vbuf_free(&all);
+	vigil_classifier_free(c);
+	return r;
+}
+
+void
+vigil_classifier_free(vigil_classifier *c)
+{
+	if (!c)
+		return;
+	automaton_free(c->ac);
+	ruleset_free(&c->rs);
+	free(c);
+}
+
+const char *
+vigil_classifier_engine(const vigil_classifier *c)
+{
+	return c->engine;
+}
+
+vigil_error
+vigil_classifier_set_threshold(vigil_classifier *c, const char *category,
+			       int threshold)
+{
+	int cat = category ? category_from_name(category) : -1;
+
+	if (cat < 0 || threshold < 1 || threshold > 1000)
+		return VIGIL_E_INVAL;
+	c->threshold[cat] = threshold;
+	return VIGIL_OK;
+}
+
+int
+vigil_classifier_threshold(const vigil_classifier *c, vigil_category cat)
+{
+	return (unsigned)cat < CAT_N ? c->threshold[cat] : -1;
+}
+
+vigil_error
+vigil_classification_new(vigil_classification **out)
+{
+	vigil_classification *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return VIGIL_E_NOMEM;
+	norm_init(&r->norm);
+	*out = r;
+	return VIGIL_OK;
+}
+
+void
+vigil_classification_free(vigil_classification *r)
+{
+	if (!r)
+		return;
+	norm_free(&r->norm);
+	free(r->hits.v);
+	free(r->m);
+	free(r->mask);
+	free(r->touched);
+	free(r->head);
+	free(r->link);
+	free(r);
+}
+
+/* Is hit x placed right for element k of a rule, after `prev`? */
+static bool
+placed(const struct rule *rule, size_t k, const struct hit *prev,
+       const struct hit *x)
+{
+	uint32_t d = rule->dist[k - 1];
+
+	if (x->wstart > prev->wend)
+		return x->wstart - prev->wend <= d;
+	if (rule->op[k - 1] == OP_NEAR && prev->wstart > x->wend)
+		return prev->wstart - x->wend <= d;
+	return false;
+}
+
+/* Try to complete elements k.. of rule `rk` after hit `prev`, walking
+ * the hits filed under each element; widens [*s, *e). */
+static bool
+chain(const vigil_classification *res, const struct rule *rule, uint32_t rk,
+      size_t k, const struct hit *prev, uint32_t *s, uint32_t *e)
+{
+	if (k == rule->nelem)
+		return true;
+	for (uint32_t l = res->head[rk << 3 | k]; l != UINT32_MAX; l = res->link[l].next) {
+		const struct hit *x = &res->hits.v[res->link[l].hit];
+
+		if (!placed(rule, k, prev, x) || !chain(res, rule, rk, k + 1, x, s, e))
+			continue;
+		if (x->s < *s)
+			*s = x->s;
+		if (x->e > *e)
+			*e = x->e;
+		return true;
+	}
+	return false;
+}
+
+static vigil_error
+match_add(vigil_classification *res, int cat, uint32_t rule, size_t s,
+	  size_t e)
+{
+	if (res->nm == res->am) {
+		size_t a = res->am ? res->am * 2 : 16;
+		struct cmatch *m = realloc(res->m, a * sizeof(*m));
+		if (!m)
+			return VIGIL_E_NOMEM;
+		res->m = m;
+		res->am = a;
+	}
+	res->m[res->nm++] = (struct cmatch){ cat, rule, s, e };
+	return VIGIL_OK;
+}
+
+static vigil_error
+scratch_size(const struct ruleset *rs, vigil_classification *res)
+{
+	uint8_t *m;
+	uint32_t *t, *h;
+
+	if (res->nrules >= rs->nrules)
+		return VIGIL_OK;
+	m = calloc(rs->nrules, 1);
+	t = malloc(rs->nrules * sizeof(uint32_t));
+	h = malloc(rs->nrules * 8 * sizeof(uint32_t));
+	if (!m || !t || !h) {
+		free(m);
+		free(t);
+		free(h);
+		return VIGIL_E_NOMEM;
+	}
+	memset(h, 0xff, rs->nrules * 8 * sizeof(uint32_t));
+	free(res->mask);
+	free(res->touched);
+	free(res->head);
+	res->mask = m;
+	res->touched = t;
+	res->head = h;
+	res->nrules = rs->nrules;
+	return VIGIL_OK;
+}
+
+/* File every hit under the rule elements that hold its literal; note the
+ * rules touched. Only rules with a hit for every element can fire. */
+static vigil_error
+candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
+{
+	size_t nl = 0, nfull = 0;
+	vigil_error r = scratch_size(rs, res);
+
+	*nt = 0;
+	for (size_t i = 0; i < res->hits.n && r == VIGIL_OK; i++) {
+		uint32_t lit = res->hits.v[i].lit;
+
+		for (size_t j = 0; j < rs->nelems[lit]; j++) {
+			uint32_t code = rs->elems[lit][j], k = code >> 3;
+
+			if (!res->mask[k])
+				res->touched[(*nt)++] = k;
+			res->mask[k] |= (uint8_t)(1u << (code & 7));
+		}
+	}
+	for (size_t t = 0; t < *nt; t++)
+		nfull += res->mask[res->touched[t]] == rs->full[res->touched[t]];
+	/* Second pass, only when some rule can fire: file the hits, last
+	 * first, so each list runs in text order. */
+	for (size_t i = res->hits.n; nfull && i-- > 0 && r == VIGIL_OK;) {
+		uint32_t lit = res->hits.v[i].lit;
+
+		if (res->nlink < nl + rs->nelems[lit]) {
+			size_t a = (nl + rs->nelems[lit]) * 2;
+			struct link *v = realloc(res->link, a * sizeof(*v));
+			if (!v) {
+				r = VIGIL_E_NOMEM;
+				break;
+			}
+			res->link = v;
+			res->nlink = a;
+		}
+		for (size_t j = 0; j < rs->nelems[lit]; j++) {
+			uint32_t code = rs->elems[lit][j], k = code >> 3;
+
+			if (res->mask[k] != rs->full[k])
+				continue;
+			res->link[nl] = (struct link){ (uint32_t)i, res->head[code] };
+			res->head[code] = (uint32_t)nl++;
+		}
+	}
+	return r;
+}
+
+/* Find hits for every element of rule k in place; their span. */
+static bool
+first_chain(const vigil_classification *res, const struct rule *rule,
+	    uint32_t k, uint32_t *s, uint32_t *e)
+{
+	for (uint32_t l = res->head[k << 3]; l != UINT32_MAX; l = res->link[l].next) {
+		const struct hit *x = &res->hits.v[res->link[l].hit];
+
+		*s = x->s;
+		*e = x->e;
+		if (chain(res, rule, k, 1, x, s, e))
+			return true;
+	}
+	return false;
+}
+
+/* Run every rule whose elements all have hits, and score. */
+static vigil_error
+score(const vigil_classifier *c, vigil_classification *res)
+{
+	const struct ruleset *rs = &c->rs;
+	const struct norm *n = &res->norm;
+	int sum[CAT_N] = { 0 };
+	size_t nt;
+	vigil_error r;
+
+	r = candidates(rs, res, &nt);
+	for (size_t t = 0; t < nt; t++) {
+		uint32_t k = res->touched[t], s = 0, e = 0;
+		const struct rule *rule = &rs->rules[k];
+		bool full = res->mask[k] == rs->full[k];
+		if (r == VIGIL_OK && full && first_chain(res, rule, k, &s, &e)) {
+			sum[rule->cat] += rule->weight;
+			r = match_add(res, rule->cat, k, n->start[s],
+				      n->start[e]);
+		}
+		res->mask[k] = 0;
+		for (size_t el = 0; el < rule->nelem; el++)
+			res->head[k << 3 | el] = UINT32_MAX;
+	}
+	if (r != VIGIL_OK)
+		return r;
+	for (int i = 0; i < CAT_N; i++) {
+		res->scores[i] = sum[i] < 0 ? 0 : sum[i] > 1000 ? 1000 : sum[i];
+		if (res->scores[i] >= c->threshold[i])
+			res->labels |= 1u << i;
+	}
+	return VIGIL_OK;
+}
+
+vigil_error
+classify_run(const vigil_classifier *c, const char *text, size_t len,
+	     vigil_classification *res, bool strict, char *errbuf)
+{
+	vigil_error r;
+
+	if (!strict && len > NORM_MAX) {  /* judge the first NORM_MAX bytes */
+		len = NORM_MAX;
+		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--;
+	}
+	res->nm = 0;
+	res->hits.n = 0;
+	res->labels = 0;
+	memset(res->scores, 0, sizeof(res->scores));
+	res->c = c;
+	r = norm_run(&res->norm, text, len, c->rs.vocab);
+	if (r == VIGIL_E_TOOBIG)
+		return vigil_fail(errbuf, r, "text longer than %u bytes", NORM_MAX);
+	if (r != VIGIL_OK)
+		return vigil_fail(errbuf, r, "out of memory");
+	if (strict && res->norm.invalid)
+		return vigil_fail(errbuf, VIGIL_E_PARSE, "text is not valid UTF-8");
+	r = automaton_scan(c->ac, &res->norm, &res->hits);
+	if (r == VIGIL_OK)
+		r = doxx_scan(&c->rs, text, len, &res->norm, &res->hits);
+	if (r == VIGIL_OK)
+		r = ruleset_gapped(&c->rs, &res->hits);
+	if (r == VIGIL_OK)
+		r = score(c, res);
+	if (r != VIGIL_OK) {
+		res->nm = 0;
+		return vigil_fail(errbuf, r, "out of memory");
+	}
+	return VIGIL_OK;
+}
+
+vigil_error
+vigil_classify(const vigil_classifier *c, const char *text, size_t len,
+	       vigil_classification *res, char *errbuf)
+{
+	return classify_run(c, text, len, res, true, errbuf);
+}
+
+int
+vigil_classification_score(const vigil_classification *r, vigil_category cat)
+{
+	return (unsigned)cat < CAT_N ? r->scores[cat] : 0;
+}
+
+bool
+vigil_classification_label(const vigil_classification *r, vigil_category cat)
+{
+	return (unsigned)cat < CAT_N && (r->labels & (1u << cat));
+}
+
+size_t
+vigil_classification_matches(const vigil_classification *r)
+{
+	return r->nm;
+}
+
+vigil_error
+vigil_classification_match(const vigil_classification *r, size_t i,
+			   vigil_category *cat, const char **rule, int *weight,
+			   size_t *start, size_t *end)
+{
+	const struct rule *ru;
+
+	if (i >= r->nm)
+		return VIGIL_E_NOTFOUND;
+	ru = &r->c->rs.rules[r->m[i].rule];
+	if (cat)
+		*cat = (vigil_category)r->m[i].cat;
+	if (rule)
+		*rule = ru->id;
+	if (weight)
+		*weight = ru->weight;
+	if (start)
+		*start = r->m[i].start;
+	if (end)
+		*end = r->m[i].end;
+	return VIGIL_OK;
+}
+
+const char *
+classification_engine(const vigil_classification *r)
+{
+	return r->c ? r->c->engine : NULL;
+}

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * doxx.c - detectors for private information that rules cannot spell out
+ * as words: phone numbers (digits or spelled out), street addresses,
+ * e-mail addresses, licence plates, dates and identity numbers.
+ *
+ * They only say "this looks like a phone number"; whether it is private
+ * (a home phone) or published (a clinic's booking line) is for the rules
+ * to weigh, from the words around it.
+ */
+#include <string.h>
+
+#include "vigil-private.h"
+
+#define MAX_TOKENS_AHEAD 12
+
+struct tok {
+	uint32_t s, e;   /* normalised text span */
+	uint32_t w;      /* word index */
+	uint8_t ndig;    /* digits, when the token is only digits */
+	uint8_t alpha;   /* letters only */
+};
+
+static const char *const digit_words[] = {
+	" zero", " oh", " one", " two", " three", " four", " five", " six",
+	" seven", " eight", " nine", " un", " deux", " trois", " quatre",
+	" cinq", " sept", " huit", " neuf",
+};
+static const int8_t digit_values[] = {
+	0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 5, 7, 8, 9,
+};
+
+static const char *const street_words[] = {
+	"street", "st", "road", "rd", "avenue", "ave", "av", "court", "ct",
+	"drive", "lane", "ln", "boulevard", "blvd", "way", "crescent", "cres",
+	"place", "pl", "terrace", "circle", "cir", "highway", "hwy",
+	"parkway", "pkwy", "trail", "rue", "chemin", "rang", "montee", "close",
+	"grove", "square", "sq", "row", "apt", "apartment",
+};
+
+static const char *const months[] = {
+	"jan", "january", "feb", "february", "mar", "march", "apr", "april",
+	"may", "jun", "june", "jul", "july", "aug", "august", "sep", "sept",
+	"september", "oct", "october", "nov", "november", "dec", "december",
+	"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet",
+	"aout", "septembre", "octobre", "novembre", "decembre",
+};
+
+static const char *const free_mail[] = {
+	"gmail.", "googlemail.", "yahoo.", "hotmail.", "outlook.", "live.",
+	"icloud.", "me.com", "aol.", "proton", "pm.me", "gmx.", "mail.com",
+	"videotron.", "sympatico.", "shaw.", "rogers.", "telus.", "bell.net",
+	"orange.fr", "free.fr", "laposte.", "yandex.", "zoho.",
+};
+
+static bool
+word_in(const char *t, size_t len, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(list[i]) == len && memcmp(list[i], t, len) == 0)
+			return true;
+	return false;
+}
+
+vigil_error
+doxx_prepare(struct ruleset *rs)
+{
+	if (rs->det_lit[DET_SPELLED_PHONE] == UINT32_MAX)
+		return VIGIL_OK;
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(digit_words); i++) {
+		uint32_t id = ruleset_intern(rs, digit_words[i], false, DET_NONE);
+
+		if (id == UINT32_MAX)
+			return VIGIL_E_NOMEM;
+		rs->lits[id].dword = digit_values[i];
+	}
+	return VIGIL_OK;
+}
+
+static void
+tok_classify(const char *text, struct tok *t)
+{
+	const char *p = text + t->s;
+	size_t len = t->e - t->s, nd = 0, na = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		nd += p[i] >= '0' && p[i] <= '9';
+		na += p[i] >= 'a' && p[i] <= 'z';
+	}
+	t->ndig = nd == len && len < 256 ? (uint8_t)len : 0;
+	t->alpha = na == len;
+}
+
+static vigil_error
+emit(const struct ruleset *rs, int det, const struct tok *a,
+     const struct tok *b, struct hits *h)
+{
+	if (rs->det_lit[det] == UINT32_MAX)
+		return VIGIL_OK;
+	return hits_add(h, rs->det_lit[det], a->w, b->w, a->s, b->e);
+}
+
+static bool
+is_month(const char *text, const struct tok *t)
+{
+	return t->alpha && word_in(text + t->s, t->e - t->s, months,
+				   VIGIL_ARRAY_SIZE(months));
+}
+
+/* Detectors that start at token k of t[0..n). */
+static vigil_error
+detect_at(const struct ruleset *rs, const char *text, const struct tok *t,
+	  size_t n, struct hits *h)
+{
+	const struct tok *x = &t[0];
+	vigil_error r = VIGIL_OK;
+	size_t digits = 0, j;
+
+	if (x->ndig) {
+		/* Digit groups: phones (7, 10, 11 digits), ids (3-2-4, 3-3-3). */
+		for (j = 0; j < n && t[j].ndig && t[j].ndig <= 11; j++) {
+			digits += t[j].ndig;
+			if (j > 0 && (digits == 7 || digits == 10 ||
+				      (digits == 11 && x->ndig == 1)))
+				r = emit(rs, DET_PHONE, x, &t[j], h);
+			if (j == 2 && x->ndig == 3 && digits == 9 &&
+			    (t[1].ndig == 2 || t[1].ndig == 3))
+				r = emit(rs, DET_IDNUM, x, &t[j], h);
+			if (j == 2 && t[0].ndig <= 2 && t[1].ndig <= 2 &&
+			    (t[2].ndig == 4 || t[2].ndig == 2))
+				r = emit(rs, DET_DATE, x, &t[j], h);
+			if (r != VIGIL_OK)
+				return r;
+		}
+		if (j == 1 && (x->ndig == 10 || x->ndig == 7))
+			r = emit(rs, DET_PHONE, x, x, h);
+		else if (j == 1 && x->ndig == 9)
+			r = emit(rs, DET_IDNUM, x, x, h);
+		if (r != VIGIL_OK)
+			return r;
+		/* Street address: a number, then a street word within four. */
+		for (j = 1; x->ndig <= 5 && j < n && j <= 4 && t[j].alpha; j++)
+			if (word_in(text + t[j].s, t[j].e - t[j].s, street_words,
+				    VIGIL_ARRAY_SIZE(street_words)))
+				return emit(rs, DET_ADDRESS, x, &t[j], h);
+		/* 12 march 1980 */
+		if (n >= 2 && x->ndig <= 2 && is_month(text, &t[1]))
+			return emit(rs, DET_DATE, x, n >= 3 && t[2].ndig == 4 ?
+				    &t[2] : &t[1], h);
+		return VIGIL_OK;
+	}
+	/* march 12 1980 */
+	if (n >= 2 && t[1].ndig && t[1].ndig <= 2 && is_month(text, x))
+		return emit(rs, DET_DATE, x, n >= 3 && t[2].ndig == 4 ? &t[2] :
+			    &t[1], h);
+	/* Plates: "abc 4521", "abc4521", "7abc123". */
+	if (!x->alpha && x->e - x->s >= 5 && x->e - x->s <= 8)
+		return emit(rs, DET_PLATE, x, x, h);
+	if (x->alpha && x->e - x->s >= 2 && x->e - x->s <= 3 && n >= 2 &&
+	    t[1].ndig >= 3 && t[1].ndig <= 4)
+		return emit(rs, DET_PLATE, x, &t[1], h);
+	return VIGIL_OK;
+}
+
+uint32_t
+doxx_word_at(const struct norm *n, size_t pos)
+{
+	uint32_t w = 0;
+
+	for (size_t i = 0; i < pos && i < n->len; i++)
+		w += n->text[i] == ' ';
+	return w;
+}
+
+static bool
+email_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+	       c == '+' || c == '%';
+}
+
+/* E-mail addresses, found in the original text. */
+static vigil_error
+scan_email(const struct ruleset *rs, const char *orig, size_t len,
+	   const struct norm *n, struct hits *h)
+{
+	const char *p = orig, *end = orig + len;
+
+	while ((p = memchr(p, '@', (size_t)(end - p)))) {
+		const char *a = p, *b = p + 1, *dot = NULL;
+		bool personal = false;
+		size_t s, e;
+		vigil_error r;
+
+		while (a > orig && email_char((unsigned char)a[-1]))
+			a--;
+		while (b < end && email_char((unsigned char)*b))
+			dot = *b == '.' ? b : dot, b++;
+		while (b > p + 1 && b[-1] == '.')
+			b--;
+		p++;
+		if (a == p - 1 || !dot || dot >= b - 2 || dot == p)
+			continue;
+		for (size_t i = 0; i < VIGIL_ARRAY_SIZE(free_mail); i++)
+			if (memmem(p, (size_t)(b - p), free_mail[i], strlen(free_mail[i])))
+				personal = true;
+		s = norm_to_text_offset(n, (size_t)(a - orig));
+		e = norm_to_text_offset(n, (size_t)(b - orig));
+		if (e <= s)
+			continue;
+		r = hits_add(h, rs->det_lit[personal ? DET_PERSONAL_EMAIL : DET_EMAIL],
+			     doxx_word_at(n, s + 1), doxx_word_at(n, e), (uint32_t)s,
+			     (uint32_t)e);
+		if (r != VIGIL_OK || rs->det_lit[DET_EMAIL] == UINT32_MAX)
+			return r;
+		if (personal && (r = hits_add(h, rs->det_lit[DET_EMAIL],
+					      doxx_word_at(n, s + 1), doxx_word_at(n, e),
+					      (uint32_t)s, (uint32_t)e)) != VIGIL_OK)
+			return r;
+	}
+	return VIGIL_OK;
+}
+
+/* Text without digits: only a phone number spelled out can be here.
+ * The automaton found the digit words; look for seven in a row. */
+static vigil_error
+scan_spelled(const struct ruleset *rs, struct hits *h)
+{
+	size_t n = h->n, run = 0, first = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct hit *x = &h->v[i];
+
+		if (rs->lits[x->lit].dword < 0)
+			continue;
+		if (run && x->wstart == h->v[i - 1].wend + 1 &&
+		    rs->lits[h->v[i - 1].lit].dword >= 0) {
+			run++;
+		} else {
+			if (run >= 7)
+				break;
+			run = 1;
+			first = i;
+		}
+		if (run >= 7 && (i + 1 == n || rs->lits[h->v[i + 1].lit].dword < 0 ||
+				 h->v[i + 1].wstart != x->wend + 1)) {
+			const struct hit *a = &h->v[first];
+			return hits_add(h, rs->det_lit[DET_SPELLED_PHONE], a->wstart,
+					x->wend, a->s, x->e);
+		}
+	}
+	return VIGIL_OK;
+}
+
+/* Up to MAX_TOKENS_AHEAD tokens from text offset i (word w) into win. */
+static size_t
+window(const struct norm *n, size_t i, uint32_t w, struct tok *win)
+{
+	size_t k = 0;
+
+	while (k < MAX_TOKENS_AHEAD && i < n->len) {
+		const char *sp = memchr(n->text + i, ' ', n->len - i);
+		size_t e = sp ? (size_t)(sp - n->text) : n->len;
+		struct tok *t = &win[k++];
+
+		t->s = (uint32_t)i;
+		t->e = (uint32_t)e;
+		t->w = w++;
+		tok_classify(n->text, t);
+		i = e + 1;
+	}
+	return k;
+}
+
+vigil_error
+doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
+	  const struct norm *n, struct hits *h)
+{
+	struct tok win[MAX_TOKENS_AHEAD];
+	size_t i = 1, prev = 0, started = 0;
+	uint32_t w = 1;
+	vigil_error r = VIGIL_OK;
+
+	if (rs->det_lit[DET_PERSONAL_EMAIL] != UINT32_MAX &&
+	    rs->det_lit[DET_EMAIL] != UINT32_MAX &&
+	    memchr(orig, '@', len) &&
+	    (r = scan_email(rs, orig, len, n, h)) != VIGIL_OK)
+		return r;
+	if (rs->det_lit[DET_SPELLED_PHONE] != UINT32_MAX &&
+	    (r = scan_spelled(rs, h)) != VIGIL_OK)
+		return r;
+	/* Every other detector holds a digit in its first two tokens: start
+	 * windows at each token with a digit and at the one before it. */
+	while (r == VIGIL_OK && n->ndigits && i < n->len) {
+		const char *sp = memchr(n->text + i, ' ', n->len - i);
+		size_t e = sp ? (size_t)(sp - n->text) : n->len;
+		bool digit = false;
+
+		for (size_t k = i; k < e && !digit; k++)
+			digit = n->text[k] >= '0' && n->text[k] <= '9';
+		if (digit && prev > started) {
+			r = detect_at(rs, n->text, win, window(n, prev, w - 1, win), h);
+			started = prev;
+		}
+		if (digit && r == VIGIL_OK) {
+			r = detect_at(rs, n->text, win, window(n, i, w, win), h);
+			started = i;
+		}
+		prev = i;
+		i = e + 1;
+		w++;
+	}
+	return r;
+}

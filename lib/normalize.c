@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * normalize.c - turn a post into the text the rules are matched against.
+ *
+ * The output is lower-case ASCII words separated by single spaces, with a
+ * space at each end: " i will kill you ". Every output byte remembers the
+ * span of original bytes it came from, so a match maps back to offsets in
+ * the text as posted.
+ *
+ * Two passes. The first decodes UTF-8 into "units" (one folded character
+ * and its original span): NFKC-style compatibility decomposition, case
+ * folding and accent stripping come from utf8proc; invisible characters
+ * vanish; Cyrillic and Greek look-alikes fold to Latin; emoji that stand
+ * for weapons or sex become words. The second pass groups units into
+ * tokens and undoes obfuscation inside them: letters split by separators
+ * ("k i l l", "k.i.l.l"), leetspeak ("sh00t", "d!ck"), masked letters
+ * ("f*ck", resolved against the rule vocabulary) and stretched letters
+ * ("diiie").
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "vigil-private.h"
+
+/* Unit kinds beyond plain characters. */
+#define U_SPACE ' '   /* white space */
+#define U_PUNCT '.'   /* any other separator */
+#define U_OTHER '\x01' /* a letter of a script we do not fold */
+
+struct nunit {
+	uint32_t s, e;   /* original byte span */
+	char c;
+};
+
+/* ASCII: 0 = separator (punctuation), ' ' = space, 1 = dropped,
+ * else the folded character. */
+static const char ascii_fold[128] = {
+	['\t'] = ' ', ['\n'] = ' ', ['\r'] = ' ', ['\v'] = ' ', ['\f'] = ' ',
+	[' '] = ' ', ['\''] = 1, ['`'] = 1,
+	['@'] = '@', ['$'] = '$', ['!'] = '!', ['|'] = '|', ['+'] = '+',
+	['*'] = '*', ['#'] = '#',
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+#define L(x) [x] = x, [x - 32] = x
+	L('a'), L('b'), L('c'), L('d'), L('e'), L('f'), L('g'), L('h'), L('i'),
+	L('j'), L('k'), L('l'), L('m'), L('n'), L('o'), L('p'), L('q'), L('r'),
+	L('s'), L('t'), L('u'), L('v'), L('w'), L('x'), L('y'), L('z'),
+#undef L
+};
+
+/* Look-alike letters from other scripts, after case folding. */
+static const struct { uint16_t cp; char c; } homoglyphs[] = {
+	{ 0x0131, 'i' }, { 0x0251, 'a' }, { 0x0261, 'g' }, { 0x026a, 'i' },
+	{ 0x03b1, 'a' }, { 0x03b2, 'b' }, { 0x03b3, 'y' }, { 0x03b5, 'e' },
+	{ 0x03b7, 'n' }, { 0x03b9, 'i' }, { 0x03ba, 'k' }, { 0x03bd, 'v' },
+	{ 0x03bf, 'o' }, { 0x03c1, 'p' }, { 0x03c2, 'c' }, { 0x03c4, 't' },
+	{ 0x03c5, 'u' }, { 0x03c7, 'x' }, { 0x03c9, 'w' },
+	{ 0x0430, 'a' }, { 0x0432, 'b' }, { 0x0433, 'r' }, { 0x0435, 'e' },
+	{ 0x0438, 'u' }, { 0x043a, 'k' }, { 0x043c, 'm' }, { 0x043d, 'h' },
+	{ 0x043e, 'o' }, { 0x043f, 'n' }, { 0x0440, 'p' }, { 0x0441, 'c' },
+	{ 0x0442, 't' }, { 0x0443, 'y' }, { 0x0445, 'x' }, { 0x044c, 'b' },
+	{ 0x0455, 's' }, { 0x0456, 'i' }, { 0x0457, 'i' }, { 0x0458, 'j' },
+	{ 0x04bb, 'h' }, { 0x04cf, 'l' }, { 0x0501, 'd' }, { 0x051b, 'q' },
+	{ 0x051d, 'w' },
+};
+
+/* Emoji that stand for weapons, violence, sex or insults. */
+static const struct { uint32_t cp; const char *word; } emoji_words[] = {
+	{ 0x2620, "skull" }, { 0x2694, "swords" }, { 0x26b0, "coffin" },
+	{ 0x1f346, "dick" }, { 0x1f351, "ass" }, { 0x1f3f9, "bow" },
+	{ 0x1f400, "rat" }, { 0x1f401, "rat" }, { 0x1f412, "monkey" },
+	{ 0x1f437, "pig" }, { 0x1f445, "lick" }, { 0x1f4a3, "bomb" },
+	{ 0x1f4a6, "cum" }, { 0x1f525, "fire" }, { 0x1f52a, "knife" },
+	{ 0x1f52b, "gun" }, { 0x1f595, "fuck" }, { 0x1f5e1, "knife" },
+	{ 0x1f921, "clown" }, { 0x1f924, "drool" }, { 0x1f975, "horny" },
+	{ 0x1f98d, "monkey" }, { 0x1fa78, "blood" }, { 0x1fa93, "axe" },
+	{ 0x1faa6, "grave" },
+};
+
+static bool
+invisible(int32_t cp)
+{
+	return cp == 0x00ad || cp == 0x034f || cp == 0x061c || cp == 0x180e ||
+	       (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+	       (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0x1f3fb && cp <= 0x1f3ff) ||
+	       (cp >= 0xe0000 && cp <= 0xe0fff);
+}
+
+static char
+homoglyph(int32_t cp)
+{
+	size_t lo = 0, hi = VIGIL_ARRAY_SIZE(homoglyphs);
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (homoglyphs[mid].cp == cp)
+			return homoglyphs[mid].c;
+		if (homoglyphs[mid].cp < cp)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static const char *
+emoji_word(int32_t cp)
+{
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(emoji_words); i++)
+		if (emoji_words[i].cp == (uint32_t)cp)
+			return emoji_words[i].word;
+	return NULL;
+}
+
+void
+norm_init(struct norm *n)
+{
+	memset(n, 0, sizeof(*n));
+}
+
+void
+norm_free(struct norm *n)
+{
+	if (!n)
+		return;
+	free(n->text);
+	free(n->start);
+	free(n->units);
+	norm_init(n);
+}
+
+static inline void
+unit_add(struct norm *n, char c, size_t s, size_t e)
+{
+	struct nunit *u = &n->units[n->nunits++];
+
+	u->c = c;
+	u->s = (uint32_t)s;
+	u->e = (uint32_t)e;
+}
+
+/* Fold one non-ASCII code point into units. */
+static void
+fold_codepoint(struct norm *n, int32_t cp, size_t s, size_t e)
+{
+	utf8proc_int32_t dec[8];
+	utf8proc_ssize_t k;
+	const char *w;
+	char h;
+
+	if (invisible(cp))
+		return;
+	if (cp == 0x2019 || cp == 0x2018 || cp == 0x02bc)
+		return;  /* apostrophes join, like ASCII ' */
+	if ((h = homoglyph(cp))) {
+		unit_add(n, h, s, e);
+		return;
+	}
+	if ((w = emoji_word(cp))) {
+		unit_add(n, U_SPACE, s, s);
+		for (; *w; w++)
+			unit_add(n, *w, s, e);
+		unit_add(n, U_SPACE, e, e);
+		return;
+	}
+	k = utf8proc_decompose_char(cp, dec, VIGIL_ARRAY_SIZE(dec),
+				    UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE |
+				    UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
+				    UTF8PROC_IGNORE, NULL);
+	if (k <= 0 || k > (utf8proc_ssize_t)VIGIL_ARRAY_SIZE(dec)) {
+		unit_add(n, U_PUNCT, s, e);
+		return;
+	}
+	for (utf8proc_ssize_t i = 0; i < k; i++) {
+		int32_t d = dec[i];
+		char c;
+
+		if (d < 128) {
+			c = ascii_fold[d];
+			if (c == 1)
+				continue;
+			unit_add(n, c ? c : U_PUNCT, s, e);
+		} else if ((h = homoglyph(d))) {
+			unit_add(n, h, s, e);
+		} else {
+			switch (utf8proc_category(d)) {
+			case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
+			case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+			case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
+				unit_add(n, U_OTHER, s, e);
+				break;
+			case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL:
+			case UTF8PROC_CATEGORY_ZP: case UTF8PROC_CATEGORY_CC:
+				unit_add(n, U_SPACE, s, e);
+				break;
+			default:
+				unit_add(n, U_PUNCT, s, e);
+				break;
+			}
+		}
+	}
+}
+
+/* Pass one: original bytes to units. */
+static void
+decode(struct norm *n, const char *text, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0;
+
+	while (i < len) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k;
+		char c;
+
+		if (p[i] < 128) {
+			c = ascii_fold[p[i]];
+			if (c != 1)
+				unit_add(n, c ? c : U_PUNCT, i, i + 1);
+			i++;
+			continue;
+		}
+		k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0) {  /* invalid UTF-8: a separator, one byte wide */
+			n->invalid = true;
+			unit_add(n, U_PUNCT, i, i + 1);
+			i++;
+			continue;
+		}
+		fold_codepoint(n, cp, i, i + (size_t)k);
+		i += (size_t)k;
+	}
+}
+
+static inline bool
+is_sep(char c)
+{
+	return c == U_SPACE || c == U_PUNCT;
+}
+
+static inline bool
+is_alpha(char c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
+static inline bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline void
+out_add(struct norm *n, char c, uint32_t s)
+{
+	/* One code point can fold into two words ("¼" is "1/4"); the map
+	 * never runs backwards. */
+	if (n->len && s < n->start[n->len - 1])
+		s = n->start[n->len - 1];
+	n->text[n->len] = c;
+	n->start[n->len] = s;
+	n->len++;
+}
+
+static char
+leet(char c)
+{
+	switch (c) {
+	case '0': return 'o';
+	case '1': case '!': case '|': return 'i';
+	case '3': return 'e';
+	case '4': case '@': return 'a';
+	case '5': case '$': return 's';
+	case '7': case '+': return 't';
+	case '8': return 'b';
+	default: return 0;
+	}
+}
+
+/* Decide what each unit of the token u[0..k) becomes: a letter, a digit,
+ * '*' (masked) or 0 (dropped). Written into c[]. */
+static void
+fold_token(const struct nunit *u, size_t k, char *c, size_t nl)
+{
+	size_t seen = 0;  /* letters before i */
+
+	for (size_t i = 0; i < k; i++) {
+		char x = u[i].c;
+		bool before = i > 0 && is_alpha(c[i - 1]);
+		bool after = i + 1 < k && is_alpha(u[i + 1].c);
+		bool after2 = i + 2 < k && is_alpha(u[i + 2].c) && leet(u[i + 1].c);
+
+		if (is_alpha(x) || x == U_OTHER) {
+			c[i] = x;
+		} else if (x == '#' && i == 0) {
+			c[i] = 0;  /* a hashtag */
+		} else if (x == '*' || x == '#') {
+			/* Masks stand between letters: "f*ck", not "*really*". */
+			c[i] = seen > 0 && seen < nl ? '*' : 0;
+		} else if (x == '@' && i == 0) {
+			c[i] = nl > 0 ? '@' : 0;  /* a handle */
+		} else if (is_digit(x) && nl == 0) {
+			c[i] = x;
+		} else if (leet(x) && nl >= 2 &&
+			   ((before && (after || after2)) ||
+			    (i == 0 && after && !is_digit(x)) ||
+			    (before && i + 1 == k && !is_digit(u[i - 1].c) &&
+			     is_digit(x) && i >= 2))) {
+			c[i] = leet(x);
+		} else {
+			c[i] = is_digit(x) ? x : 0;
+		}
+		seen += is_alpha(x);
+	}
+}
+
+/* Emit token u[0..k) into the output. */
+static void
+emit_token(struct norm *n, const struct nunit *u, size_t k,
+	   const struct norm_vocab *vocab)
+{
+	char c[64];
+	size_t nl = 0, at = n->len, w = 0;
+	bool masked = false, plain = true;
+
+	for (size_t i = 0; i < k; i++) {
+		nl += is_alpha(u[i].c);
+		plain &= is_alpha(u[i].c) && (i < 2 || u[i].c != u[i - 1].c ||
+					      u[i].c != u[i - 2].c);
+	}
+	if (plain) {  /* the common case: letters, nothing to undo */
+		for (size_t i = 0; i < k; i++)
+			out_add(n, u[i].c, u[i].s);
+		goto done;
+	}
+	if (k > sizeof(c)) {  /* not a word: copy what can be copied */
+		for (size_t i = 0; i < k; i++)
+			if (is_alpha(u[i].c) || is_digit(u[i].c)) {
+				n->ndigits += is_digit(u[i].c);
+				out_add(n, u[i].c, u[i].s);
+			}
+		goto done;
+	}
+	fold_token(u, k, c, nl);
+	for (size_t i = 0; i < k; i++) {
+		size_t run = 1;
+
+		if (!c[i])
+			continue;
+		/* Three or more of the same letter stand for one. */
+		while (is_alpha(c[i]) && i + run < k && c[i + run] == c[i])
+			run++;
+		if (run >= 3) {
+			out_add(n, c[i], u[i].s);
+			i += run - 1;
+			continue;
+		}
+		masked |= c[i] == '*';
+		n->ndigits += is_digit(c[i]);
+		out_add(n, c[i], u[i].s);
+	}
+	w = n->len - at;
+	if (masked && vocab && w > 0)
+		norm_vocab_unmask(vocab, n->text + at, w);
+done:
+	if (n->len > at)
+		out_add(n, ' ', u[k - 1].e);
+}
+
+/* Length of a run of single characters split by single separators
+ * ("k i l l", "d-i-e") starting at unit i, in units; 0 if none. */
+static size_t
+spaced_run(const struct nunit *u, size_t i, size_t nu, size_t min)
+{
+	size_t j = i, count = 0, last = i;
+
+	for (;;) {
+		if (j >= nu || is_sep(u[j].c))
+			break;
+		if (j + 1 < nu && !is_sep(u[j + 1].c))
+			break;  /* not a single character */
+		count++;
+		last = j;
+		if (j + 2 >= nu || is_sep(u[j + 2].c))
+			break;
+		j += 2;
+	}
+	return count >= min && count <= 64 ? last + 1 - i : 0;
+}
+
+static inline bool
+ascii_sep(unsigned char c)
+{
+	return c < 128 && (ascii_fold[c] == ' ' || ascii_fold[c] == 0);
+}
+
+/* The fast path: ASCII text whose words are plain (letters and
+ * apostrophes, or only digits), with nothing spaced out or stretched.
+ * One pass, no units. False means "use the general path". */
+static bool
+norm_ascii(struct norm *n, const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	out_add(n, ' ', 0);
+	while (i < len) {
+		size_t k, nl = 0, nd = 0, at = n->len, first = SIZE_MAX, end = i;
+		uint32_t last = 0;
+		bool symbol = false;
+
+		if (p[i] >= 128)
+			return false;
+		if (ascii_sep(p[i])) {
+			i++;
+			continue;
+		}
+		for (k = i; k < len && !ascii_sep(p[k]); k++) {
+			char g = p[k] < 128 ? ascii_fold[p[k]] : 0;
+
+			if (is_alpha(g) || is_digit(g)) {
+				if (symbol)
+					return false;  /* a symbol inside the word */
+				nl += is_alpha(g);
+				nd += is_digit(g);
+				first = first == SIZE_MAX ? k : first;
+				end = k + 1;
+			} else if (g == 0 || (g != 1 && first == SIZE_MAX &&
+					      g != '#' && g != '@')) {
+				return false;  /* not ASCII, or "$hit" */
+			} else {
+				symbol |= g != 1 && first != SIZE_MAX;
+			}
+		}
+		if (first == SIZE_MAX) {  /* apostrophes, '#' or '@' alone */
+			i = k;
+			continue;
+		}
+		if ((nl && nd) || (first > i && (first - i > 1 || (p[i] == '@' && !nl))) ||
+		    (k - i == 1 && k + 2 <= len && !ascii_sep(p[k + 1]) &&
+		     (k + 2 == len || ascii_sep(p[k + 2]))))
+			return false;  /* leetspeak, an odd prefix, or "k i l l" */
+		if (p[i] == '@')
+			out_add(n, '@', (uint32_t)i);
+		for (size_t j = first; j < end; j++) {
+			char g = ascii_fold[p[j]];
+
+			if (g == 1)
+				continue;
+			if (n->len - at >= 2 && n->text[n->len - 1] == g &&
+			    n->text[n->len - 2] == g)
+				return false;  /* "diiie" */
+			out_add(n, g, (uint32_t)j);
+			last = (uint32_t)j + 1;
+		}
+		n->ndigits += nd;
+		if (n->len > at)
+			out_add(n, ' ', last);
+		i = k;
+	}
+	return true;
+}
+
+vigil_error
+norm_run(struct norm *n, const char *text, size_t len,
+	 const struct norm_vocab *vocab)
+{
+	size_t need = len * 3 + 16, i = 0, nu;
+	bool joined_before = false;
+
+	if (len > NORM_MAX)
+		return VIGIL_E_TOOBIG;
+	if (need > n->alloc) {
+		char *t = realloc(n->text, need);
+		uint32_t *s = t ? realloc(n->start, need * sizeof(uint32_t)) : NULL;
+		struct nunit *u = s ? realloc(n->units, need * sizeof(*u)) : NULL;
+
+		if (t)
+			n->text = t;
+		if (s)
+			n->start = s;
+		if (u)
+			n->units = u;
+		if (!u)
+			return VIGIL_E_NOMEM;
+		n->alloc = need;
+	}
+	n->nunits = 0;
+	n->len = 0;
+	n->invalid = false;
+	n->ndigits = 0;
+	if (norm_ascii(n, (const unsigned char *)text, len))
+		goto done;
+	n->len = 0;
+	n->ndigits = 0;
+	decode(n, text, len);
+	nu = n->nunits;
+	out_add(n, ' ', 0);
+	while (i < nu) {
+		size_t j, run;
+
+		if (is_sep(n->units[i].c)) {
+			i++;
+			continue;
+		}
+		/* After one spaced-out word, the next may be two letters. */
+		run = spaced_run(n->units, i, nu, joined_before ? 2 : 3);
+		joined_before = run > 0;
+		if (run) {
+			/* Join the characters, dropping the separators. */
+			struct nunit joined[64];
+			size_t k = 0;
+
+			for (j = i; j < i + run && k < VIGIL_ARRAY_SIZE(joined); j += 2)
+				joined[k++] = n->units[j];
+			emit_token(n, joined, k, vocab);
+			i += run;
+			continue;
+		}
+		for (j = i; j < nu && !is_sep(n->units[j].c); j++)
+			;
+		emit_token(n, n->units + i, j - i, vocab);
+		i = j;
+	}
+done:
+	n->text[n->len] = '\0';
+	n->start[n->len] = (uint32_t)len;  /* so start[e] ends any span */
+	return VIGIL_OK;
+}
+
+size_t
+norm_to_text_offset(const struct norm *n, size_t orig)
+{
+	size_t lo = 0, hi = n->len;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (n->start[mid] < orig)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * rules-index.c - turn parsed rules into what the scanner needs: the
+ * automaton's patterns (with variants for stretched letters), the index
+ * from a literal to the rules it can start, and the vocabulary that
+ * resolves masked words.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vigil-private.h"
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "kill you" -> "kil you": a run of three letters or more in a post folds
+ * to one, so a rule word with a double letter also needs the single form.
+ * Words that would drop below three letters keep their double. Returns
+ * false when nothing changes. */
+static bool
+collapse_doubles(const char *in, char *out)
+{
+	const char *w = in;
+	char *o = out;
+	bool changed = false;
+
+	while (*w) {
+		const char *end = strchr(w + 1, ' ');
+		size_t wl = end ? (size_t)(end - w) : strlen(w), dbl = 0;
+
+		for (size_t i = 2; i < wl; i++)
+			dbl += w[i] == w[i - 1] && w[i] >= 'a' && w[i] <= 'z';
+		for (size_t i = 0; i < wl; i++) {
+			if (i >= 2 && w[i] == w[i - 1] && w[i] >= 'a' &&
+			    w[i] <= 'z' && wl - 1 - dbl >= 3) {
+				changed = true;
+				continue;
+			}
+			*o++ = w[i];
+		}
+		w += wl;
+	}
+	*o = '\0';
+	return changed;
+}
+
+static vigil_error
+pattern_add(struct ruleset *rs, size_t *apats, const char *text, uint32_t lit)
+{
+	struct pattern *p;
+
+	if (rs->npats == *apats) {
+		size_t a = *apats ? *apats * 2 : 512;
+		p = realloc(rs->pats, a * sizeof(*p));
+		if (!p)
+			return VIGIL_E_NOMEM;
+		rs->pats = p;
+		*apats = a;
+	}
+	p = &rs->pats[rs->npats];
+	p->text = strdup(text);
+	if (!p->text)
+		return VIGIL_E_NOMEM;
+	p->lit = lit;
+	p->len = (uint32_t)strlen(text);
+	p->prefix = rs->lits[lit].prefix;
+	p->nspaces = rs->lits[lit].nwords;
+	rs->npats++;
+	return VIGIL_OK;
+}
+
+static vigil_error
+build_patterns(struct ruleset *rs)
+{
+	char **sorted = NULL, *variant = NULL;
+	size_t apats = 0, maxlen = 0;
+	vigil_error r = VIGIL_OK;
+
+	sorted = calloc(rs->nlits + 1, sizeof(char *));
+	if (!sorted)
+		return VIGIL_E_NOMEM;
+	for (size_t i = 0; i < rs->nlits; i++) {
+		sorted[i] = rs->lits[i].text;
+		if (strlen(sorted[i]) > maxlen)
+			maxlen = strlen(sorted[i]);
+	}
+	qsort(sorted, rs->nlits, sizeof(char *), cmp_str);
+	variant = malloc(maxlen + 1);
+	if (!variant) {
+		r = VIGIL_E_NOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < rs->nlits && r == VIGIL_OK; i++) {
+		const char *t = rs->lits[i].text;
+		char *key = variant;
+
+		if (rs->lits[i].det != DET_NONE || rs->lits[i].nparts)
+			continue;
+		r = pattern_add(rs, &apats, t, i);
+		if (r == VIGIL_OK && collapse_doubles(t, variant) &&
+		    !bsearch(&key, sorted, rs->nlits, sizeof(char *), cmp_str))
+			r = pattern_add(rs, &apats, variant, i);
+	}
+out:
+	free(variant);
+	free(sorted);
+	return r;
+}
+
+static vigil_error
+index_add(uint32_t **v, size_t *n, uint32_t lit, uint32_t what)
+{
+	uint32_t *p = realloc(v[lit], (n[lit] + 1) * sizeof(*p));
+
+	if (!p)
+		return VIGIL_E_NOMEM;
+	v[lit] = p;
+	p[n[lit]++] = what;
+	return VIGIL_OK;
+}
+
+/* For each literal: the rule elements that hold it, and the phrases with
+ * gaps that begin with it. */
+static vigil_error
+build_index(struct ruleset *rs)
+{
+	size_t n = rs->nlits ? rs->nlits : 1;
+	vigil_error r = VIGIL_OK;
+
+	rs->comp = calloc(n, sizeof(uint32_t *));
+	rs->ncomp = calloc(n, sizeof(size_t));
+	rs->elems = calloc(n, sizeof(uint32_t *));
+	rs->nelems = calloc(n, sizeof(size_t));
+	rs->full = malloc(rs->nrules ? rs->nrules : 1);
+	if (!rs->comp || !rs->ncomp || !rs->elems || !rs->nelems || !rs->full)
+		return VIGIL_E_NOMEM;
+	for (size_t k = 0; k < rs->nrules; k++)
+		rs->full[k] = (uint8_t)((1u << rs->rules[k].nelem) - 1);
+	for (uint32_t k = 0; k < rs->nrules && r == VIGIL_OK; k++) {
+		const struct rule *ru = &rs->rules[k];
+
+		for (uint32_t el = 0; el < ru->nelem && r == VIGIL_OK; el++)
+			for (size_t j = 0; j < ru->elem[el].n && r == VIGIL_OK; j++) {
+				uint32_t lit = ru->elem[el].lits[j];
+				r = index_add(rs->elems, rs->nelems, lit, k << 3 | el);
+			}
+	}
+	for (uint32_t i = 0; i < rs->nlits && r == VIGIL_OK; i++)
+		if (rs->lits[i].nparts)
+			r = index_add(rs->comp, rs->ncomp, rs->lits[i].part[0], i);
+	return r;
+}
+
+/* Does a chain of hits for parts k.. of l follow hit `prev`? */
+static bool
+gap_chain(const struct literal *l, size_t k, const struct hits *h,
+	  size_t n, const struct hit *prev, const struct hit **last)
+{
+	if (k == l->nparts) {
+		*last = prev;
+		return true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct hit *x = &h->v[i];
+		if (x->lit == l->part[k] && x->wstart >= prev->wend + 2 &&
+		    x->wstart <= prev->wend + 1 + LIT_GAP_MAX &&
+		    gap_chain(l, k + 1, h, n, x, last))
+			return true;
+	}
+	return false;
+}
+
+vigil_error
+ruleset_gapped(const struct ruleset *rs, struct hits *h)
+{
+	size_t n = h->n;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t lit = h->v[i].lit;
+
+		for (size_t j = 0; j < rs->ncomp[lit]; j++) {
+			const struct literal *l = &rs->lits[rs->comp[lit][j]];
+			const struct hit *last = NULL;
+			struct hit first = h->v[i];
+			vigil_error r;
+
+			if (!gap_chain(l, 1, h, n, &first, &last))
+				continue;
+			r = hits_add(h, rs->comp[lit][j], first.wstart, last->wend,
+				     first.s, last->e);
+			if (r != VIGIL_OK)
+				return r;
+		}
+	}
+	return VIGIL_OK;
+}
+
+static vigil_error
+build_vocab(struct ruleset *rs)
+{
+	struct norm_vocab *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return VIGIL_E_NOMEM;
+	rs->vocab = v;
+	v->lits = rs->lits;
+	for (size_t k = 0; k < rs->nrules; k++) {
+		const struct rule *r = &rs->rules[k];
+		for (size_t e = 0; r->weight > 0 && e < r->nelem; e++)
+			for (size_t j = 0; j < r->elem[e].n; j++)
+				rs->lits[r->elem[e].lits[j]].positive = 1;
+	}
+	v->ids = calloc(rs->nlits ? rs->nlits : 1, sizeof(uint32_t));
+	v->lens = calloc(rs->nlits ? rs->nlits : 1, 1);
+	if (!v->ids || !v->lens)
+		return VIGIL_E_NOMEM;
+	for (uint32_t i = 0; i < rs->nlits; i++) {
+		const struct literal *l = &rs->lits[i];
+		size_t len = strlen(l->text) - 1;
+
+		if (l->positive && l->det == DET_NONE && !l->nparts && l->nwords == 1 &&
+		    len >= 3 && len < 64) {
+			v->lens[v->n] = (uint8_t)len;
+			v->ids[v->n++] = i;
+		}
+	}
+	return VIGIL_OK;
+}
+
+vigil_error
+ruleset_finish(struct ruleset *rs, char *errbuf)
+{
+	vigil_error r;
+
+	if (rs->nrules == 0)
+		return vigil_fail(errbuf, VIGIL_E_PARSE, "no rules");
+	r = doxx_prepare(rs);
+	if (r == VIGIL_OK)
+		r = build_vocab(rs);
+	if (r == VIGIL_OK)
+		r = build_index(rs);
+	if (r == VIGIL_OK)
+		r = build_patterns(rs);
+	if (r != VIGIL_OK)
+		return vigil_fail(errbuf, r, "out of memory building rules");
+	return VIGIL_OK;
+}
+
+/* Does rule word `w` (its text after the leading space) fit the masked
+ * word? Exact words must have the same length; prefix words may be
+ * shorter but must cover every '*'. */
+static bool
+unmask_fits(const struct literal *l, size_t wl, const char *word, size_t len)
+{
+	const char *w = l->text + 1;
+
+	if (wl > len || (!l->prefix && wl != len))
+		return false;
+	if (memchr(word + wl, '*', len - wl))
+		return false;
+	for (size_t i = 0; i < wl; i++)
+		if (word[i] != '*' && word[i] != w[i])
+			return false;
+	return memchr(word, '*', wl) != NULL;
+}
+
+void
+norm_vocab_unmask(const struct norm_vocab *v, char *word, size_t len)
+{
+	size_t known = 0;
+
+	for (size_t i = 0; i < len; i++)
+		known += word[i] != '*';
+	if (known < 2)
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct literal *l = &v->lits[v->ids[i]];
+		size_t wl = v->lens[i];
+
+		if (wl > len || (wl < len && !l->prefix))
+			continue;
+		if (unmask_fits(l, wl, word, len)) {
+			memcpy(word, l->text + 1, wl);
+			return;
+		}
+	}
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fuzz-normalize.c - libFuzzer target: any bytes through the normaliser
+ * and the whole classifier (default rules). Checks the byte map: offsets
+ * never go backwards or past the input, and the text is single-spaced.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vigil-private.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static vigil_classifier *c;
+	static vigil_classification *res;
+	struct norm n;
+
+	if (size > 65536)
+		return 0;
+	if (!c && (vigil_classifier_new(NULL, &c, NULL) != VIGIL_OK ||
+		   vigil_classification_new(&res) != VIGIL_OK))
+		abort();
+	norm_init(&n);
+	if (norm_run(&n, (const char *)data, size, NULL) != VIGIL_OK)
+		abort();
+	if (n.len < 1 || n.text[0] != ' ' || n.text[n.len - 1] != ' ' ||
+	    n.start[n.len] != size)
+		abort();
+	for (size_t i = 0; i < n.len; i++) {
+		if (n.start[i] > size || (i > 0 && n.start[i] < n.start[i - 1]))
+			abort();
+		if (i > 0 && n.text[i] == ' ' && n.text[i - 1] == ' ')
+			abort();
+	}
+	norm_free(&n);
+	if (vigil_classify(c, (const char *)data, size, res, NULL) == VIGIL_OK)
+		for (size_t i = 0; i < vigil_classification_matches(res); i++) {
+			size_t s, e;
+
+			vigil_classification_match(res, i, NULL, NULL, NULL, &s, &e);
+			if (s > e || e > size)
+				abort();
+		}
+	return 0;
+}

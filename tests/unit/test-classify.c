@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test-classify.c - the normaliser, the rule parser, scoring, thresholds,
+ * the doxxing detectors and the classification JSON.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vigil-private.h"
+
+/* ------------------------------------------------------------------ */
+/* Normaliser                                                          */
+/* ------------------------------------------------------------------ */
+
+static const struct {
+	const char *in;
+	const char *out;
+} norm_cases[] = {
+	{ "I will KILL you", " i will kill you " },
+	{ "k1ll", " kill " },                          /* leetspeak */
+	{ "sh00t the quack", " shoot the quack " },
+	{ "r4pe", " rape " },
+	{ "d!ck", " dick " },
+	{ "$hit", " shit " },
+	{ "k i l l", " kill " },                       /* spaced out */
+	{ "k.i.l.l", " kill " },
+	{ "d-i-e", " die " },
+	{ "k i l l  d r  m o r a l e s", " kill dr morales " },
+	{ "diiie", " die " },                          /* stretched */
+	{ "nooooo wayyyy", " no way " },
+	{ "kill", " kill " },                          /* doubles stay */
+	{ "ki\xe2\x80\x8bll", " kill " },              /* zero-width space */
+	{ "k\xc2\xadill", " kill " },                  /* soft hyphen */
+	{ "\xd0\xba\xd1\x96ll", " kill " },            /* Cyrillic ка, і */
+	{ "\xce\xba\xce\xb9ll", " kill " },            /* Greek κ, ι */
+	{ "\xef\xbd\x8b\xef\xbd\x89\xef\xbd\x8c\xef\xbd\x8c", " kill " }, /* full width */
+	{ "\xf0\x9d\x90\xa4\xf0\x9d\x90\xa2\xf0\x9d\x90\xa5\xf0\x9d\x90\xa5", " kill " }, /* math bold */
+	{ "Cr\xc3\xa8ve", " creve " },                 /* accents dropped */
+	{ "I'll", " ill " },                           /* apostrophes join */
+	{ "don\xe2\x80\x99t", " dont " },
+	{ "\xf0\x9f\x94\xaa for you", " knife for you " },   /* emoji */
+	{ "\xf0\x9f\x97\xa1\xef\xb8\x8f for Dr. Singh", " knife for dr singh " },
+	{ "\xf0\x9f\x8d\x86", " dick " },
+	{ "@DrYang", " @dryang " },                    /* handles */
+	{ "#MAGA", " maga " },                         /* hashtags */
+	{ "*really*", " really " },                    /* emphasis, not a mask */
+	{ "call 555-212-4433", " call 555 212 4433 " },
+	{ "covid19", " covid19 " },
+	{ "\xc2\xbc cup", " 1 4 cup " },                /* one code point, two words */
+	{ "", " " },
+	{ "!!! ...", " " },
+};
+
+START_TEST(test_normalize)
+{
+	struct norm n;
+
+	norm_init(&n);
+	ck_assert_int_eq(norm_run(&n, norm_cases[_i].in, strlen(norm_cases[_i].in),
+				  NULL), VIGIL_OK);
+	ck_assert_str_eq(n.text, norm_cases[_i].out);
+	norm_free(&n);
+}
+END_TEST
+
+/* Every output byte maps to a byte of the input, in order. */
+START_TEST(test_normalize_offsets)
+{
+	const char *in = norm_cases[_i].in;
+	size_t len = strlen(in);
+	struct norm n;
+
+	norm_init(&n);
+	ck_assert_int_eq(norm_run(&n, in, len, NULL), VIGIL_OK);
+	for (size_t i = 0; i < n.len; i++) {
+		ck_assert_uint_le(n.start[i], len);
+		if (i > 0)
+			ck_assert_uint_ge(n.start[i], n.start[i - 1]);
+	}
+	ck_assert_uint_eq(n.start[n.len], len);
+	norm_free(&n);
+}
+END_TEST
+
+START_TEST(test_normalize_invalid_utf8)
+{
+	struct norm n;
+
+	norm_init(&n);
+	ck_assert_int_eq(norm_run(&n, "ab\xff\xfe" "cd", 6, NULL), VIGIL_OK);
+	ck_assert(n.invalid);
+	ck_assert_str_eq(n.text, " ab cd ");
+	ck_assert_int_eq(norm_run(&n, "fine", 4, NULL), VIGIL_OK);
+	ck_assert(!n.invalid);
+	norm_free(&n);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+/* ------------------------------------------------------------------ */
+
+static char *
+write_rules(const char *text)
+{
+	char *path = strdup("/tmp/vigil-test-rules-XXXXXX");
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static vigil_classifier *
+classifier_from(const char *text)
+{
+	char errbuf[VIGIL_ERRBUF_SIZE] = "";
+	vigil_classifier *c = NULL;
+	char *path = write_rules(text);
+	vigil_error r = vigil_classifier_new(path, &c, errbuf);
+
+	unlink(path);
+	free(path);
+	ck_assert_msg(r == VIGIL_OK, "rules: %s", errbuf);
+	return c;
+}
+
+/* Classify and return the result (caller frees). */
+static vigil_classification *
+classify(const vigil_classifier *c, const char *text)
+{
+	vigil_classification *res = NULL;
+
+	ck_assert_int_eq(vigil_classification_new(&res), VIGIL_OK);
+	ck_assert_int_eq(vigil_classify(c, text, strlen(text), res, NULL), VIGIL_OK);
+	return res;
+}
+
+/* The original text a rule matched, or NULL if it did not fire. */
+static char *
+matched(const vigil_classification *res, const char *text, const char *rule)
+{
+	for (size_t i = 0; i < vigil_classification_matches(res); i++) {
+		const char *id;
+		size_t s, e;
+
+		vigil_classification_match(res, i, NULL, &id, NULL, &s, &e);
+		if (strcmp(id, rule) == 0)
+			return strndup(text + s, e - s);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rule parser                                                         */
+/* ------------------------------------------------------------------ */
+
+START_TEST(test_rules_good)
+{
+	vigil_classifier *c = classifier_from(
+		"# a comment\n"
+		"\n"
+		"define harm = kill* | hurt | smash * face\n"
+		"define harm = stab\n"
+		"rule t.one threat 600: $harm ..3 you | @\n"
+		"rule t.two threat -200: kill ..1 time\r\n"
+		"rule d.phone doxxing 400: %phone\n"
+		"rule s.word sexual 300: nudes\n");
+
+	ck_assert_ptr_nonnull(strstr(vigil_classifier_engine(c),
+				     "vigil-classify " VIGIL_TEST_VERSION " rules sha256:"));
+	ck_assert_uint_eq(strlen(strstr(vigil_classifier_engine(c), "sha256:") + 7), 64);
+	vigil_classifier_free(c);
+}
+END_TEST
+
+static const struct {
+	const char *text;
+	const char *error;
+} bad_rules[] = {
+	{ "rule a threat 100: x\nrule b nosuch 100: y\n", ":2: unknown category 'nosuch'" },
+	{ "rule a threat 2000: x\n", ":1: weight 2000 not in" },
+	{ "rule a threat 0: x\n", ":1: weight 0 not in" },
+	{ "rule a threat 100 x\n", ":1: expected 'rule ID CATEGORY WEIGHT: PATTERN'" },
+	{ "rule a threat 100: $nope\n", ":1: unknown define '$nope'" },
+	{ "rule a threat 100: x || y\n", ":1: empty alternative" },
+	{ "rule a threat 100: %teleport\n", ":1: unknown detector '%teleport'" },
+	{ "rule a threat 100: x\nrule a threat 100: y\n", ":2: duplicate rule id 'a'" },
+	{ "rule a threat 100: x ..0 y\n", ":1: distance must be 1..50" },
+	{ "rule a threat 100: ki*ll\n", ":1: '*' must stand alone" },
+	{ "rule a threat 100: * kill\n", ":1: '*' must stand" },
+	{ "rule a threat 100: !!!\n", ":1: '!!!' has no letters or digits" },
+	{ "frobnicate\n", ":1: expected 'rule' or 'define'" },
+	{ "define = x\n", ":1: expected 'define NAME = ALTERNATIVES'" },
+	{ "rule a threat 100: \xff\n", ": not valid UTF-8" },
+	{ "# only a comment\n", "no rules" },
+};
+
+START_TEST(test_rules_bad)
+{
+	char errbuf[VIGIL_ERRBUF_SIZE] = "";
+	vigil_classifier *c = (vigil_classifier *)0x1;  /* sentinel */
+	char *path = write_rules(bad_rules[_i].text);
+	vigil_error r = vigil_classifier_new(path, &c, errbuf);
+
+	ck_assert_int_eq(r, VIGIL_E_PARSE);
+	ck_assert_ptr_eq(c, (vigil_classifier *)0x1);  /* untouched */
+	ck_assert_msg(strstr(errbuf, bad_rules[_i].error), "got '%s', want '%s'",
+		      errbuf, bad_rules[_i].error);
+	if (bad_rules[_i].error[0] == ':')
+		ck_assert_msg(strncmp(errbuf, path, strlen(path)) == 0,
+			      "'%s' does not name the file", errbuf);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_rules_long_line)
+{
+	char *text = malloc(10000), errbuf[VIGIL_ERRBUF_SIZE];
+	vigil_classifier *c = NULL;
+	char *path;
+
+	memset(text, 'x', 9999);
+	text[9999] = '\0';
+	memcpy(text, "rule a threat 1: ", 17);
+	path = write_rules(text);
+	ck_assert_int_eq(vigil_classifier_new(path, &c, errbuf), VIGIL_E_PARSE);
+	ck_assert_ptr_nonnull(strstr(errbuf, ":1: line longer than"));
+	unlink(path);
+	free(path);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_rules_missing_file)
+{
+	char errbuf[VIGIL_ERRBUF_SIZE];
+	vigil_classifier *c = NULL;
+
+	ck_assert_int_eq(vigil_classifier_new("/nonexistent/x.rules", &c, errbuf),
+			 VIGIL_E_NOTFOUND);
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(errbuf, "/nonexistent/x.rules"));
+}
+END_TEST
+
+START_TEST(test_default_rules)
+{
+	char errbuf[VIGIL_ERRBUF_SIZE];
+	vigil_classifier *c = NULL;
+
+	ck_assert_int_eq(vigil_classifier_new(NULL, &c, errbuf), VIGIL_OK);
+	ck_assert_ptr_nonnull(strstr(vigil_classifier_engine(c), " rules sha256:"));
+	vigil_classifier_free(c);
+	vigil_classifier_free(NULL);
+	vigil_classification_free(NULL);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Matching, scoring and thresholds                                    */
+/* ------------------------------------------------------------------ */
+
+static const char scoring_rules[] =
+	"define you = you | your | @\n"
+	"rule t.kill threat 400: kill* ..2 $you\n"
+	"rule t.will threat 300: will | gonna ..3 kill*\n"
+	"rule t.near threat 200: knife ~2 $you\n"
+	"rule t.gap threat 250: smash * face\n"
+	"rule t.ctx threat -500: kill* ..1 time | it\n"
+	"rule i.word insult 600: idiot | fuck\n"
+	"rule i.more insult 600: moron\n"
+	"rule s.word sexual 300: nudes\n";
+
+static const struct {
+	const char *text;
+	int threat, insult, sexual;
+} scoring[] = {
+	{ "I will kill you", 700, 0, 0 },
+	{ "I will k i l l you", 700, 0, 0 },
+	{ "kill you", 400, 0, 0 },
+	{ "kill the lights, you", 0, 0, 0 },       /* too far apart */
+	{ "you kill", 0, 0, 0 },                    /* ..N is ordered */
+	{ "a knife for you", 200, 0, 0 },
+	{ "you, the knife", 200, 0, 0 },             /* ~N is not */
+	{ "I will smash your stupid face", 250, 0, 0 },
+	{ "I will smash face", 0, 0, 0 },            /* '*' needs a word */
+	{ "I will kill time", 0, 0, 0 },             /* clamped at 0 */
+	{ "idiot moron", 0, 1000, 0 },               /* clamped at 1000 */
+	{ "you f*ck", 0, 600, 0 },                   /* mask resolved */
+	{ "send nudes", 0, 0, 300 },
+	{ "killllll @someone", 400, 0, 0 },          /* stretched double */
+};
+
+START_TEST(test_scoring)
+{
+	vigil_classifier *c = classifier_from(scoring_rules);
+	vigil_classification *res = classify(c, scoring[_i].text);
+
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_THREAT), scoring[_i].threat);
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_INSULT), scoring[_i].insult);
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_SEXUAL), scoring[_i].sexual);
+	ck_assert_int_eq(vigil_classification_label(res, VIGIL_THREAT),
+			 scoring[_i].threat >= 500);
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
+START_TEST(test_thresholds)
+{
+	vigil_classifier *c = classifier_from(scoring_rules);
+	vigil_classification *res;
+
+	ck_assert_int_eq(vigil_classifier_threshold(c, VIGIL_THREAT), 500);
+	res = classify(c, "kill you");
+	ck_assert(!vigil_classification_label(res, VIGIL_THREAT));
+	ck_assert_int_eq(vigil_classifier_set_threshold(c, "threat", 400), VIGIL_OK);
+	ck_assert_int_eq(vigil_classify(c, "kill you", 8, res, NULL), VIGIL_OK);
+	ck_assert(vigil_classification_label(res, VIGIL_THREAT));
+	ck_assert_int_eq(vigil_classifier_set_threshold(c, "threat", 401), VIGIL_OK);
+	ck_assert_int_eq(vigil_classify(c, "kill you", 8, res, NULL), VIGIL_OK);
+	ck_assert(!vigil_classification_label(res, VIGIL_THREAT));
+	ck_assert_int_eq(vigil_classifier_set_threshold(c, "nosuch", 400), VIGIL_E_INVAL);
+	ck_assert_int_eq(vigil_classifier_set_threshold(c, "threat", 0), VIGIL_E_INVAL);
+	ck_assert_int_eq(vigil_classifier_set_threshold(c, "threat", 1001), VIGIL_E_INVAL);
+	ck_assert_int_eq(vigil_classifier_set_threshold(c, NULL, 400), VIGIL_E_INVAL);
+	ck_assert_int_eq(vigil_classifier_threshold(c, VIGIL_CATEGORY_COUNT), -1);
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
+/* Spans are byte offsets in the original text, through obfuscation. */
+static const struct {
+	const char *text;
+	const char *rule;
+	const char *span;
+} spans[] = {
+	{ "Well I will k1ll you!", "t.kill", "k1ll you" },
+	{ "so: k i l l   you", "t.kill", "k i l l   you" },
+	{ "\xd0\xba\xd1\x96ll you", "t.kill", "\xd0\xba\xd1\x96ll you" },
+	{ "ki\xe2\x80\x8bll you", "t.kill", "ki\xe2\x80\x8bll you" },
+	{ "\xef\xbd\x8b\xef\xbd\x89\xef\xbd\x8c\xef\xbd\x8c @doc", "t.kill",
+	  "\xef\xbd\x8b\xef\xbd\x89\xef\xbd\x8c\xef\xbd\x8c @doc" },
+	{ "I'll smash ur ugly face, ok", "t.gap", "smash ur ugly face" },
+	{ "\xf0\x9f\x94\xaa\xef\xb8\x8f for you", "t.near", "\xf0\x9f\x94\xaa\xef\xb8\x8f for you" },
+	{ "hey f*ck off", "i.word", "f*ck" },
+};
+
+START_TEST(test_spans)
+{
+	vigil_classifier *c = classifier_from(scoring_rules);
+	vigil_classification *res = classify(c, spans[_i].text);
+	char *got = matched(res, spans[_i].text, spans[_i].rule);
+
+	ck_assert_msg(got != NULL, "%s did not fire on '%s'", spans[_i].rule, spans[_i].text);
+	/* The span may take in invisible characters after a word. */
+	ck_assert_msg(strncmp(got, spans[_i].span, strlen(spans[_i].span)) == 0 &&
+		      strlen(got) <= strlen(spans[_i].span) + 3,
+		      "span '%s', want '%s'", got, spans[_i].span);
+	free(got);
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
+START_TEST(test_classify_errors)
+{
+	vigil_classifier *c = classifier_from(scoring_rules);
+	vigil_classification *res = classify(c, "kill you");
+	char errbuf[VIGIL_ERRBUF_SIZE] = "";
+
+	ck_assert_int_eq(vigil_classify(c, "kill \xff you", 10, res, errbuf), VIGIL_E_PARSE);
+	ck_assert_ptr_nonnull(strstr(errbuf, "UTF-8"));
+	ck_assert_int_eq(vigil_classification_matches(res), 0);
+	ck_assert(!vigil_classification_label(res, VIGIL_THREAT));
+	ck_assert_int_eq(vigil_classification_match(res, 0, NULL, NULL, NULL, NULL, NULL),
+			 VIGIL_E_NOTFOUND);
+	/* Text with NUL bytes is classified, not cut short. */
+	ck_assert_int_eq(vigil_classify(c, "x\0kill you", 10, res, NULL), VIGIL_OK);
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_THREAT), 400);
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Doxxing detectors (through the default rules)                       */
+/* ------------------------------------------------------------------ */
+
+static const struct {
+	const char *text;
+	bool doxxing;
+} doxx[] = {
+	{ "Dr. Singh's cell is 555-212-4433, blow it up", true },
+	{ "her home phone: five five five one two one two", true },
+	{ "Here's Nurse Bailey's home address: 12 Aspen Court", true },
+	{ "Dr. Yang's private gmail: lyang.md.personal@gmail.com", true },
+	{ "Dr. Ahmed drives a red Tesla, plate ABC 4521", true },
+	{ "she was born on March 12 1980, her birthday is coming", true },
+	{ "his SIN is 123 456 789", true },
+	{ "Dr. Morales's son plays soccer at Riverside Park every Saturday", true },
+	{ "Dr. Ahmed's clinic at 200 Park Ave is accepting new patients", false },
+	{ "Book with Dr. Foster's office: 555-0199", false },
+	{ "Call the clinic at (555) 212-4433 to book an appointment", false },
+	{ "Dr. Lee's office e-mail is info@lakeviewclinic.ca", false },
+	{ "I walked 5 km in 2020 and it was fine", false },
+};
+
+START_TEST(test_doxx)
+{
+	char errbuf[VIGIL_ERRBUF_SIZE];
+	vigil_classifier *c = NULL;
+	vigil_classification *res;
+
+	ck_assert_int_eq(vigil_classifier_new(NULL, &c, errbuf), VIGIL_OK);
+	res = classify(c, doxx[_i].text);
+	ck_assert_msg(vigil_classification_label(res, VIGIL_DOXXING) == doxx[_i].doxxing,
+		      "'%s': doxxing score %d", doxx[_i].text,
+		      vigil_classification_score(res, VIGIL_DOXXING));
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                */
+/* ------------------------------------------------------------------ */
+
+START_TEST(test_json)
+{
+	vigil_classifier *c = classifier_from(scoring_rules);
+	const char *text = "I will kill you, idiot";
+	json_t *o = classifier_json(c, text, strlen(text)), *m;
+	vigil_classification *res = classify(c, text);
+	char *s;
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "engine")),
+			 vigil_classifier_engine(c));
+	ck_assert(json_is_integer(json_object_get(json_object_get(o, "scores"), "threat")));
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(o, "scores"),
+							      "threat")), 700);
+	ck_assert_int_eq(json_object_size(json_object_get(o, "scores")), 5);
+	ck_assert_int_eq(json_array_size(json_object_get(o, "labels")), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(o, "labels"), 0)),
+			 "threat");
+	m = json_array_get(json_object_get(o, "matches"), 0);
+	ck_assert(json_is_integer(json_object_get(m, "start")));
+	ck_assert(json_is_integer(json_object_get(m, "end")));
+	ck_assert_ptr_nonnull(json_object_get(m, "category"));
+	ck_assert_ptr_nonnull(json_object_get(m, "rule"));
+	/* The text form has no engine unless asked, and integer scores. */
+	s = vigil_classification_json(res, false);
+	ck_assert_ptr_null(strstr(s, "engine"));
+	ck_assert_ptr_nonnull(strstr(s, "\"scores\":{\"threat\":700,\"sexual\":0,"
+				     "\"doxxing\":0,\"hate\":0,\"insult\":600}"));
+	free(s);
+	s = vigil_classification_json(res, true);
+	ck_assert_ptr_nonnull(strstr(s, "\"engine\":\"vigil-classify "));
+	free(s);
+	json_decref(o);
+	/* Invalid UTF-8 from a caller is still judged, not dropped. */
+	o = classifier_json(c, "kill \xff you", 10);
+	ck_assert_ptr_nonnull(o);
+	json_decref(o);
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
+START_TEST(test_category_names)
+{
+	ck_assert_str_eq(vigil_category_name(VIGIL_THREAT), "threat");
+	ck_assert_str_eq(vigil_category_name(VIGIL_INSULT), "insult");
+	ck_assert_ptr_null(vigil_category_name(VIGIL_CATEGORY_COUNT));
+	ck_assert_ptr_null(vigil_category_name((vigil_category)-1));
+}
+END_TEST
+
+static Suite *
+classify_suite(void)
+{
+	Suite *s = suite_create("classify");
+	TCase *tc = tcase_create("normalize");
+
+	tcase_add_loop_test(tc, test_normalize, 0, VIGIL_ARRAY_SIZE(norm_cases));
+	tcase_add_loop_test(tc, test_normalize_offsets, 0, VIGIL_ARRAY_SIZE(norm_cases));
+	tcase_add_test(tc, test_normalize_invalid_utf8);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rules");
+	tcase_add_test(tc, test_rules_good);
+	tcase_add_loop_test(tc, test_rules_bad, 0, VIGIL_ARRAY_SIZE(bad_rules));
+	tcase_add_test(tc, test_rules_long_line);
+	tcase_add_test(tc, test_rules_missing_file);
+	tcase_add_test(tc, test_default_rules);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("scoring");
+	tcase_add_loop_test(tc, test_scoring, 0, VIGIL_ARRAY_SIZE(scoring));
+	tcase_add_test(tc, test_thresholds);
+	tcase_add_loop_test(tc, test_spans, 0, VIGIL_ARRAY_SIZE(spans));
+	tcase_add_test(tc, test_classify_errors);
+	tcase_add_loop_test(tc, test_doxx, 0, VIGIL_ARRAY_SIZE(doxx));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("json");
+	tcase_add_test(tc, test_json);
+	tcase_add_test(tc, test_category_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(classify_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
