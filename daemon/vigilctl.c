@@ -25,6 +25,8 @@ static const struct ctl_command commands[] = {
 	{ "export", "--out PATH [--clinician ID] [--since TIME] [--until TIME] [--tar]",
 	  "write a verifiable export bundle", cmd_export },
 	{ "verify-bundle", "[--key KEYID] DIR|FILE.tar", "verify an export bundle offline", cmd_verify_bundle },
+	{ "status", "", "per source: last poll, cursor, captures, errors, next poll", cmd_status },
+	{ "poll", "[SOURCE]", "poll every source (or one) once now, as vigild --once does", cmd_poll },
 	{ "fetch", "--platform P [--base-url URL] [--token-file F] "
 	  "[--mode mentions|search] [--query Q] [--account A] [--channel C] "
 	  "[--video V] [--auth-url URL] [--since-cursor C] [--cursor-file F] "

@@ -54,6 +54,10 @@ int cmd_key(struct ctl *ctl, int argc, char **argv);
 /* ctl-classify.c */
 int cmd_classify(struct ctl *ctl, int argc, char **argv);
 
+/* ctl-watch.c */
+int cmd_status(struct ctl *ctl, int argc, char **argv);
+int cmd_poll(struct ctl *ctl, int argc, char **argv);
+
 /* ctl-export.c */
 int cmd_export(struct ctl *ctl, int argc, char **argv);
 int cmd_verify_bundle(struct ctl *ctl, int argc, char **argv);

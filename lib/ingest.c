@@ -218,6 +218,15 @@ build_author(json_t *in, json_t **out, char *errbuf)
 	return r;
 }
 
+/* Attachments are kept as blobs only when their bytes were fetched; the
+ * connectors report only URLs, which stay in the raw payload blob. */
+static json_t *
+attachments_of(json_t *in)
+{
+	(void)in;
+	return json_array();
+}
+
 /* The classifier's judgement of the text, or null when no classifier is
  * configured: the spec forbids made-up values. NULL only when out of
  * memory. */
@@ -231,34 +240,26 @@ classification_of(const vigil_classifier *classifier, json_t *post)
 	return classifier_json(classifier, json_string_value(text), json_string_length(text));
 }
 
-VIGIL_EXPORT vigil_error
-vigil_ingest_line(vigil_batch *batch, const vigil_classifier *classifier,
-		  const char *line, size_t len, char *errbuf)
+/* The capture entry for input object `in`, with `payload` as its blob. */
+static vigil_error
+ingest_object(vigil_batch *batch, const vigil_classifier *classifier, json_t *in,
+	      const char *payload, size_t payload_len, char *errbuf)
 {
-	json_t *in, *post = NULL, *author = NULL, *clin = NULL, *source, *body, *classification;
+	json_t *post = NULL, *author = NULL, *clin = NULL, *source, *body, *classification;
 	const char *platform;
-	json_error_t jerr;
-	size_t start = 0, end = len;
+	uint8_t h[32];
 	char hex[65];
 	bool known = false;
 	vigil_error r;
 
-	in = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!in)
-		return vigil_fail(errbuf, VIGIL_E_PARSE, "invalid JSON at column %d: %s",
-				  jerr.column, jerr.text);
-	if (!json_is_object(in)) {
-		r = vigil_fail(errbuf, VIGIL_E_PARSE, "not a JSON object");
-		goto out;
-	}
+	if (!json_is_object(in))
+		return vigil_fail(errbuf, VIGIL_E_PARSE, "not a JSON object");
 	platform = json_string_value(json_object_get(in, "platform"));
 	for (size_t i = 0; platform && i < VIGIL_ARRAY_SIZE(platforms); i++)
 		known = known || strcmp(platform, platforms[i]) == 0;
-	if (!known) {
-		r = vigil_fail(errbuf, VIGIL_E_PARSE,
-			       "field platform: missing or not one of mastodon, bluesky, x, reddit, youtube, manual");
-		goto out;
-	}
+	if (!known)
+		return vigil_fail(errbuf, VIGIL_E_PARSE,
+				  "field platform: missing or not one of mastodon, bluesky, x, reddit, youtube, manual");
 	r = build_post(json_object_get(in, "post"), &post, errbuf);
 	if (r == VIGIL_OK)
 		r = build_author(json_object_get(in, "author"), &author, errbuf);
@@ -271,43 +272,85 @@ vigil_ingest_line(vigil_batch *batch, const vigil_classifier *classifier,
 		r = vigil_fail(errbuf, VIGIL_E_PARSE, "field source: expected a string");
 		goto out;
 	}
-	/* The payload blob: `raw` kept byte for byte, else the line itself. */
-	if (json_object_get(in, "raw") && !member_span(line, len, "raw", &start, &end)) {
-		r = vigil_fail(errbuf, VIGIL_E_PARSE,
-			       "field raw: write its key without escapes so it can be kept verbatim");
-		goto out;
-	}
-	{
-		uint8_t h[32];
-
-		vigil_sha256(line + start, end - start, h);
-		vigil_hex(h, 32, hex);
-	}
+	vigil_sha256(payload, payload_len, h);
+	vigil_hex(h, 32, hex);
 	classification = classification_of(classifier, post);
 	if (!classification) {
 		r = VIGIL_E_NOMEM;
 		goto out;
 	}
-	body = json_pack("{s:s, s:s, s:O, s:O, s:O, s:{s:s, s:I, s:s}, s:[], s:o}",
+	body = json_pack("{s:s, s:s, s:O, s:O, s:O, s:{s:s, s:I, s:s}, s:o, s:o}",
 			 "platform", platform, "source",
 			 source ? json_string_value(source) : "ingest", "clinician", clin,
 			 "post", post, "author", author, "payload", "sha256", hex, "size",
-			 (json_int_t)(end - start), "type", "application/json",
-			 "attachments", "classification", classification);
+			 (json_int_t)payload_len, "type", "application/json",
+			 "attachments", attachments_of(in), "classification", classification);
 	if (!body) {
 		r = VIGIL_E_NOMEM;
 		goto out;
 	}
 	r = batch_add_json(batch, "capture", body, errbuf);
 	if (r == VIGIL_OK) {
-		r = vigil_batch_add_blob(batch, line + start, end - start, NULL);
+		r = vigil_batch_add_blob(batch, payload, payload_len, NULL);
 		if (r != VIGIL_OK)
 			json_decref(batch->entries[--batch->n].body);
 	}
 out:
-	json_decref(in);
 	json_decref(post);
 	json_decref(author);
 	json_decref(clin);
+	return r;
+}
+
+VIGIL_EXPORT vigil_error
+vigil_ingest_line(vigil_batch *batch, const vigil_classifier *classifier,
+		  const char *line, size_t len, char *errbuf)
+{
+	size_t start = 0, end = len;
+	json_error_t jerr;
+	vigil_error r;
+	json_t *in;
+
+	in = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!in)
+		return vigil_fail(errbuf, VIGIL_E_PARSE, "invalid JSON at column %d: %s",
+				  jerr.column, jerr.text);
+	/* The payload blob: `raw` kept byte for byte, else the line itself. */
+	if (json_is_object(in) && json_object_get(in, "raw") &&
+	    !member_span(line, len, "raw", &start, &end))
+		r = vigil_fail(errbuf, VIGIL_E_PARSE,
+			       "field raw: write its key without escapes so it can be kept verbatim");
+	else
+		r = ingest_object(batch, classifier, in, line + start, end - start, errbuf);
+	json_decref(in);
+	return r;
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+vigil_error
+ingest_post(vigil_batch *batch, const vigil_classifier *classifier, const vigil_post *p,
+	    const char *source, const char *clinician, char *errbuf)
+{
+	vigil_error r;
+	json_t *in;
+
+	in = json_pack("{s:s, s:s?, s:s?, s:{s:s, s:o, s:o, s:o, s:s, s:o},"
+		       " s:{s:o, s:o, s:o, s:o}}",
+		       "platform", p->platform, "source", source, "clinician", clinician,
+		       "post", "id", p->id ? p->id : "", "url", str_or_null(p->url),
+		       "created_at", str_or_null(p->created_at), "lang", str_or_null(p->lang),
+		       "text", p->text ? p->text : "", "in_reply_to", str_or_null(p->in_reply_to),
+		       "author", "id", str_or_null(p->author_id), "handle", str_or_null(p->author_handle),
+		       "name", str_or_null(p->author_name), "url", str_or_null(p->author_url));
+	if (!in)
+		return VIGIL_E_NOMEM;
+	r = ingest_object(batch, classifier, in, p->payload ? p->payload : "",
+			  p->payload ? p->payload_len : 0, errbuf);
+	json_decref(in);
 	return r;
 }

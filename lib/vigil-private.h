@@ -166,6 +166,13 @@ vigil_error entry_head_parse(json_t *entry, struct entry_head *h,
 			     char *errbuf);
 bool entry_kind_known(const char *kind);
 
+/* ingest.c */
+/* A capture entry for a post fetched by a connector; its payload bytes are
+ * the blob, byte for byte. */
+vigil_error ingest_post(vigil_batch *batch, const vigil_classifier *classifier,
+			const vigil_post *post, const char *source, const char *clinician,
+			char *errbuf);
+
 /* ledger.c, append.c */
 struct sqlite3;
 struct sqlite3 *ledger_db(vigil_ledger *ledger);

@@ -554,6 +554,132 @@ VIGIL_EXPORT vigil_error vigil_source_exists(vigil_source *source,
 					     bool *exists,
 					     char *errbuf);
 
+/* ------------------------------------------------------------------ */
+/* Configuration (config.c): vigil.conf, see vigil.conf(5)             */
+/* ------------------------------------------------------------------ */
+
+typedef struct vigil_conf_clinician {
+	char *id;                 /* from [clinician ID] */
+	char *name;
+	char **aliases;           /* comma-separated in the file */
+	size_t n_aliases;
+	char **handles;
+	size_t n_handles;
+	char *alert_webhook;      /* JSON POST target, or NULL */
+	char *alert_email;        /* address, or NULL */
+	char *timezone;           /* IANA name for reports, or NULL (UTC) */
+	unsigned line;            /* where its section starts */
+} vigil_conf_clinician;
+
+typedef struct vigil_conf_source {
+	char *name;               /* from [source NAME] */
+	char *clinician;
+	unsigned interval;        /* seconds between polls */
+	vigil_source_config src;  /* strings owned by the configuration */
+	unsigned line;
+} vigil_conf_source;
+
+typedef struct vigil_config {
+	char *path;
+	char *database;
+	char *signing_key;
+	char *rules;              /* rules file or folder, or NULL: built in */
+	int thresholds[VIGIL_CATEGORY_COUNT];  /* 0: the classifier's default */
+	unsigned poll_interval;
+	unsigned recheck_interval;
+	unsigned recheck_window;
+	unsigned alert_group_window;  /* seconds alerts about one author merge */
+	bool alert_labels[VIGIL_CATEGORY_COUNT];
+	char *smtp_url, *smtp_from, *smtp_user, *smtp_password_file;
+	char *witness_webhook, *witness_email;
+	char *reporter_name, *reporter_email;
+	vigil_conf_clinician *clinicians;
+	size_t n_clinicians;
+	vigil_conf_source *sources;
+	size_t n_sources;
+} vigil_config;
+
+/* Called once per problem found, with a message "FILE:LINE: what". */
+typedef void (*vigil_conf_problem_fn)(const char *message, void *userdata);
+
+/* Read and check a configuration. Every problem is reported through
+ * `problem` (may be NULL): unknown sections and keys, bad numbers, a source
+ * naming a missing clinician, unreadable or group/world-readable secret
+ * files, plain http to a non-loopback host. Secret file names without a
+ * slash are looked up in $CREDENTIALS_DIRECTORY when it is set. Returns
+ * VIGIL_E_PARSE if there was any problem (errbuf holds the first); *out
+ * only on success, freed with vigil_config_free(). */
+VIGIL_EXPORT vigil_error vigil_config_load(const char *path, vigil_config **out,
+					   vigil_conf_problem_fn problem,
+					   void *userdata, char *errbuf);
+VIGIL_EXPORT void vigil_config_free(vigil_config *config);
+/* The clinician named `id`, or NULL. */
+VIGIL_EXPORT const vigil_conf_clinician *
+vigil_config_clinician(const vigil_config *config, const char *id);
+
+/* ------------------------------------------------------------------ */
+/* The watcher (watch*.c, alert.c): what vigild runs                   */
+/* ------------------------------------------------------------------ */
+
+/* Polls every configured source, classifies and records each new post as a
+ * capture (never twice), advances a source's cursor only after its posts
+ * are stored, re-checks captured posts for deletion, sends alerts and hands
+ * checkpoints to a witness. One thread; curl multi underneath. */
+typedef struct vigil_watch vigil_watch;
+
+typedef struct vigil_watch_stats {
+	uint64_t captures;       /* captures appended since start */
+	uint64_t duplicates;     /* posts seen again and not recorded twice */
+	uint64_t observations;   /* deletions observed */
+	uint64_t errors;         /* failed fetches */
+	uint64_t alerts_sent;
+	uint64_t alerts_failed;  /* failed delivery attempts */
+	uint64_t anchors;        /* checkpoints handed to the witness */
+	int64_t last_poll_ms;    /* when a page was last stored, or 0 */
+} vigil_watch_stats;
+
+/* Open (or create, with its key) the ledger the configuration names,
+ * record clinicians as registration entries when first seen or changed,
+ * and set up every source. `config` must outlive the watcher (or be
+ * replaced with vigil_watch_reload()). */
+VIGIL_EXPORT vigil_error vigil_watch_new(const vigil_config *config, vigil_watch **out,
+					 char *errbuf);
+VIGIL_EXPORT void vigil_watch_free(vigil_watch *watch);
+/* Take a new configuration without losing state (cursors, pending alerts):
+ * fetches in flight are finished first. On failure the old one stays. */
+VIGIL_EXPORT vigil_error vigil_watch_reload(vigil_watch *watch, const vigil_config *config,
+					    char *errbuf);
+/* The ledger it writes (owned by the watcher). */
+VIGIL_EXPORT vigil_ledger *vigil_watch_ledger(vigil_watch *watch);
+/* Do the work that is due, waiting at most max_wait_ms for network
+ * answers. Returns VIGIL_OK unless the ledger cannot be written. */
+VIGIL_EXPORT vigil_error vigil_watch_step(vigil_watch *watch, int max_wait_ms, char *errbuf);
+/* Poll every source (or only `source`, if not NULL) once, all pages back to
+ * the last seen post, then run the due re-checks, alerts and the witness.
+ * Rate limits are waited out for up to `max_wait_s` seconds per source.
+ * VIGIL_E_NET if some source could not be polled (errbuf names it). */
+VIGIL_EXPORT vigil_error vigil_watch_once(vigil_watch *watch, const char *source,
+					  unsigned max_wait_s, char *errbuf);
+/* Ask a running step to return once the batch in hand is stored. Safe to
+ * call from a signal handler. */
+VIGIL_EXPORT void vigil_watch_stop(vigil_watch *watch);
+VIGIL_EXPORT void vigil_watch_get_stats(const vigil_watch *watch, vigil_watch_stats *out);
+/* Milliseconds until the next source is due (0: now; -1: nothing to do). */
+VIGIL_EXPORT int64_t vigil_watch_idle_ms(const vigil_watch *watch);
+
+/* One line per configured source, as `vigilctl status` prints it. */
+typedef struct vigil_source_status {
+	char name[128], platform[16], clinician[128];
+	char cursor[128];
+	int64_t last_poll_ms, last_ok_ms, next_poll_ms;
+	uint64_t captures, errors;
+	char last_error[256];
+} vigil_source_status;
+/* Status of the sources recorded in the ledger's database (read-only). The
+ * caller frees *out. */
+VIGIL_EXPORT vigil_error vigil_source_statuses(vigil_ledger *ledger, vigil_source_status **out,
+					       size_t *n);
+
 #ifdef __cplusplus
 }
 #endif

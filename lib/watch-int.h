@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* watch-int.h - the daemon engine, shared by watch*.c and alert.c. */
+#ifndef VIGIL_WATCH_INT_H
+#define VIGIL_WATCH_INT_H
+
+#include <sqlite3.h>
+
+#include "vigil-private.h"
+
+struct wsource {
+	const vigil_conf_source *conf;
+	vigil_source *src;
+	char *cursor;            /* stored cursor; NULL: never polled */
+	int64_t next_ms;         /* when the next page may be fetched */
+	bool in_flight;          /* a page fetch is running */
+	bool walking;            /* the last page said there is more */
+	int64_t recheck_seq;     /* a recheck running for this capture, or -1 */
+	bool polled;             /* --once: the walk finished */
+	bool failed;             /* --once: the last attempt failed */
+	unsigned attempts;       /* --once: failed attempts in a row */
+};
+
+struct vigil_watch {
+	const vigil_config *cfg;
+	vigil_ledger *ledger;
+	sqlite3 *db;
+	vigil_classifier *classifier;
+	vigil_fetcher *fetcher;
+	struct wsource *sources;
+	size_t n_sources;
+	bool stop;
+	bool once;                      /* inside vigil_watch_once() */
+	uint64_t appended_unwitnessed;  /* entries since the last witness */
+	vigil_watch_stats stats;
+};
+
+/* watch-state.c */
+vigil_error watch_register_clinicians(vigil_watch *w, char *errbuf);
+vigil_error watch_load_sources(vigil_watch *w, char *errbuf);
+vigil_error watch_store_source(vigil_watch *w, struct wsource *s, const char *cursor,
+			       bool ok, const char *error, uint64_t captures);
+bool watch_already_captured(vigil_watch *w, const vigil_post *p, const char *clinician);
+vigil_error watch_add_recheck(vigil_watch *w, uint64_t seq, const char *source,
+			      const char *post_id);
+/* The next due recheck for source `name`: its seq and post id (caller
+ * frees); false if none. */
+bool watch_due_recheck(vigil_watch *w, const char *name, int64_t now, uint64_t *seq,
+		       char **post_id);
+vigil_error watch_recheck_done(vigil_watch *w, uint64_t seq, bool finished, int64_t now);
+
+/* alert.c */
+/* Queue alerts for the captures seq first..last that carry alert labels. */
+vigil_error alert_queue(vigil_watch *w, uint64_t first, uint64_t last);
+/* Send the alerts that are due; returns how many were delivered. */
+unsigned alert_send_due(vigil_watch *w, int64_t now);
+/* Hand the latest checkpoint to the witness and record an anchor entry. */
+vigil_error witness_send(vigil_watch *w);
+
+#endif

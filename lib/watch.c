@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * watch.c - the watcher: poll sources, record captures, advance cursors
+ * only after the posts are stored, re-check captures for deletion.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ledger-int.h"
+#include "watch-int.h"
+
+static vigil_error
+setup_sources(vigil_watch *w, const vigil_config *cfg, struct wsource **out, size_t *n,
+	      char *errbuf)
+{
+	struct wsource *list = calloc(cfg->n_sources ? cfg->n_sources : 1, sizeof(*list));
+	vigil_error r = VIGIL_OK;
+
+	if (!list)
+		return VIGIL_E_NOMEM;
+	for (size_t i = 0; i < cfg->n_sources; i++) {
+		char err[VIGIL_ERRBUF_SIZE] = "";
+
+		list[i].conf = &cfg->sources[i];
+		list[i].recheck_seq = -1;
+		r = vigil_source_new(&cfg->sources[i].src, &list[i].src, err);
+		if (r != VIGIL_OK) {
+			r = vigil_fail(errbuf, r, "%s:%u: [source %s]: %s", cfg->path,
+				       cfg->sources[i].line, cfg->sources[i].name, err);
+			for (size_t j = 0; j < i; j++)
+				vigil_source_free(list[j].src);
+			free(list);
+			return r;
+		}
+	}
+	(void)w;
+	*out = list;
+	*n = cfg->n_sources;
+	return VIGIL_OK;
+}
+
+static void
+free_sources(struct wsource *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		vigil_source_free(list[i].src);
+		free(list[i].cursor);
+	}
+	free(list);
+}
+
+static vigil_error
+make_classifier(const vigil_config *cfg, vigil_classifier **out, char *errbuf)
+{
+	vigil_classifier *c;
+	vigil_error r = vigil_classifier_new(cfg->rules, &c, errbuf);
+
+	for (int i = 0; r == VIGIL_OK && i < VIGIL_CATEGORY_COUNT; i++)
+		if (cfg->thresholds[i])
+			r = vigil_classifier_set_threshold(c, vigil_category_name((vigil_category)i),
+							   cfg->thresholds[i]);
+	if (r != VIGIL_OK) {
+		vigil_classifier_free(c);
+		return r;
+	}
+	*out = c;
+	return VIGIL_OK;
+}
+
+VIGIL_EXPORT vigil_error
+vigil_watch_new(const vigil_config *cfg, vigil_watch **out, char *errbuf)
+{
+	vigil_watch *w = calloc(1, sizeof(*w));
+	char id[65];
+	vigil_error r;
+
+	if (!w)
+		return VIGIL_E_NOMEM;
+	w->cfg = cfg;
+	if (!cfg->database || !cfg->signing_key) {
+		r = vigil_fail(errbuf, VIGIL_E_INVAL, "%s: [vigil] needs database and signing_key",
+			       cfg->path);
+		goto fail;
+	}
+	r = vigil_ledger_open(cfg->database, cfg->signing_key, VIGIL_OPEN_CREATE, &w->ledger, errbuf);
+	if (r != VIGIL_OK)
+		goto fail;
+	w->db = ledger_db(w->ledger);
+	vigil_ledger_key_id(w->ledger, id);
+	log_notice("Ledger %s, signing key %s", cfg->database, id);
+	r = make_classifier(cfg, &w->classifier, errbuf);
+	if (r == VIGIL_OK)
+		r = vigil_fetcher_new(&w->fetcher);
+	if (r == VIGIL_OK)
+		r = setup_sources(w, cfg, &w->sources, &w->n_sources, errbuf);
+	if (r == VIGIL_OK)
+		r = watch_load_sources(w, errbuf);
+	if (r == VIGIL_OK)
+		r = watch_register_clinicians(w, errbuf);
+	if (r != VIGIL_OK)
+		goto fail;
+	*out = w;
+	return VIGIL_OK;
+fail:
+	vigil_watch_free(w);
+	return r;
+}
+
+VIGIL_EXPORT void
+vigil_watch_free(vigil_watch *w)
+{
+	if (!w)
+		return;
+	vigil_fetcher_free(w->fetcher);
+	free_sources(w->sources, w->n_sources);
+	vigil_classifier_free(w->classifier);
+	vigil_ledger_close(w->ledger);
+	free(w);
+}
+
+VIGIL_EXPORT vigil_ledger *
+vigil_watch_ledger(vigil_watch *w)
+{
+	return w->ledger;
+}
+
+VIGIL_EXPORT void
+vigil_watch_stop(vigil_watch *w)
+{
+	w->stop = true;
+}
+
+VIGIL_EXPORT void
+vigil_watch_get_stats(const vigil_watch *w, vigil_watch_stats *out)
+{
+	*out = w->stats;
+}
+
+static bool
+any_in_flight(const vigil_watch *w)
+{
+	for (size_t i = 0; i < w->n_sources; i++)
+		if (w->sources[i].in_flight || w->sources[i].recheck_seq >= 0)
+			return true;
+	return false;
+}
+
+/* Store one page: captures first, in one transaction; then the cursor. */
+static vigil_error
+store_page(vigil_watch *w, struct wsource *s, const vigil_page *page, char *errbuf)
+{
+	const char *clin = s->conf->clinician;
+	uint64_t first = 0, size = 0, n = 0;
+	vigil_batch *b = NULL;
+	vigil_error r;
+
+	r = vigil_batch_new(&b);
+	for (size_t i = 0; r == VIGIL_OK && i < page->n_posts; i++) {
+		const vigil_post *p = page->posts[i];
+		char err[VIGIL_ERRBUF_SIZE] = "";
+		bool dup = watch_already_captured(w, p, clin);
+
+		for (size_t j = 0; !dup && j < i; j++)
+			dup = strcmp(page->posts[j]->id, p->id) == 0 &&
+			      strcmp(page->posts[j]->platform, p->platform) == 0;
+		if (dup) {
+			w->stats.duplicates++;
+			continue;
+		}
+		if (ingest_post(b, w->classifier, p, s->conf->name, clin, err) != VIGIL_OK)
+			log_warn("[source %s] %s post %s: %s, ignoring", s->conf->name, p->platform,
+				 p->id, err);
+	}
+	n = r == VIGIL_OK ? vigil_batch_count(b) : 0;
+	if (r == VIGIL_OK && n > 0)
+		r = vigil_ledger_append(w->ledger, b, &first, &size, errbuf);
+	vigil_batch_free(b);
+	if (r != VIGIL_OK)
+		return r;  /* the cursor stays where it was */
+	if (n > 0) {
+		w->stats.captures += n;
+		w->appended_unwitnessed += size - first;
+		/* Rechecks and alerts: working state, after the evidence. */
+		for (uint64_t seq = first, i = 0; seq < size && i < page->n_posts; seq++) {
+			vigil_entry *e = NULL;
+			json_t *j, *body;
+
+			if (vigil_ledger_get(w->ledger, seq, &e) != VIGIL_OK)
+				continue;
+			j = json_loadb(e->bytes, e->len, 0, NULL);
+			body = json_object_get(j, "body");
+			if (strcmp(e->kind, "capture") == 0)
+				watch_add_recheck(w, seq, s->conf->name,
+						  json_string_value(json_object_get(
+							  json_object_get(body, "post"), "id")));
+			json_decref(j);
+			vigil_entry_free(e);
+		}
+		alert_queue(w, first, size - 1);
+		log_info("[source %s] stored %" PRIu64 " captures: seq %" PRIu64 "..%" PRIu64,
+			 s->conf->name, n, first, size - 1);
+	}
+	w->stats.last_poll_ms = vigil_now_ms();
+	return watch_store_source(w, s, page->cursor, true, NULL, n);
+}
+
+/* Start the page fetches that are due; an idle source with no page due
+ * may run one due re-check instead. */
+static void
+start_due(vigil_watch *w, int64_t now)
+{
+	for (size_t i = 0; i < w->n_sources && !w->stop; i++) {
+		struct wsource *s = &w->sources[i];
+		char err[VIGIL_ERRBUF_SIZE] = "";
+		char *post_id = NULL;
+		uint64_t seq;
+
+		if (s->in_flight || s->recheck_seq >= 0)
+			continue;
+		if (s->next_ms <= now) {
+			if (vigil_fetcher_start(w->fetcher, s->src, s->cursor, err) == VIGIL_OK) {
+				s->in_flight = true;
+			} else {
+				log_err("[source %s] %s", s->conf->name, err);
+				s->next_ms = now + 60000;
+			}
+		} else if (!w->once && !s->walking && !s->failed &&
+			   watch_due_recheck(w, s->conf->name, now, &seq, &post_id)) {
+			if (vigil_fetcher_start_exists(w->fetcher, s->src, post_id, err) == VIGIL_OK)
+				s->recheck_seq = (int64_t)seq;
+			else
+				log_warn("[source %s] re-check: %s", s->conf->name, err);
+			free(post_id);
+		}
+	}
+}
+
+static vigil_error
+observe_deleted(vigil_watch *w, uint64_t seq, const char *source, char *errbuf)
+{
+	char detail[256], now_s[32];
+	vigil_batch *b = NULL;
+	json_t *body;
+	vigil_error r;
+
+	vigil_format_time(vigil_now_ms(), now_s);
+	snprintf(detail, sizeof(detail), "source %s: the platform no longer has the post (checked %s)",
+		 source, now_s);
+	body = json_pack("{s:I, s:s, s:s, s:n}", "of", (json_int_t)seq, "status", "deleted",
+			 "detail", detail, "payload");
+	r = vigil_batch_new(&b);
+	if (r == VIGIL_OK)
+		r = body ? batch_add_json(b, "observation", body, errbuf) : VIGIL_E_NOMEM;
+	else
+		json_decref(body);
+	if (r == VIGIL_OK)
+		r = vigil_ledger_append(w->ledger, b, NULL, NULL, errbuf);
+	vigil_batch_free(b);
+	if (r == VIGIL_OK) {
+		w->stats.observations++;
+		w->appended_unwitnessed++;
+		log_notice("[source %s] seq %" PRIu64 ": post deleted on the platform", source, seq);
+	}
+	return r;
+}
+
+static vigil_error
+handle_result(vigil_watch *w, vigil_fetch_result *res, char *errbuf)
+{
+	struct wsource *s = NULL;
+	int64_t now = vigil_now_ms();
+	vigil_error r = VIGIL_OK;
+
+	for (size_t i = 0; i < w->n_sources; i++)
+		if (w->sources[i].src == res->source)
+			s = &w->sources[i];
+	if (!s)
+		return VIGIL_OK;
+	if (s->recheck_seq >= 0 && !s->in_flight) {
+		uint64_t seq = (uint64_t)s->recheck_seq;
+
+		s->recheck_seq = -1;
+		if (res->error != VIGIL_OK) {
+			log_warn("[source %s] re-check of seq %" PRIu64 ": %s, retrying later",
+				 s->conf->name, seq, res->message);
+			if (res->retry_at_ms > s->next_ms)
+				s->next_ms = res->retry_at_ms;
+			return VIGIL_OK;
+		}
+		if (!res->exists)
+			r = observe_deleted(w, seq, s->conf->name, errbuf);
+		if (r == VIGIL_OK)
+			r = watch_recheck_done(w, seq, !res->exists, now);
+		return r;
+	}
+	s->in_flight = false;
+	if (res->error != VIGIL_OK) {
+		w->stats.errors++;
+		s->failed = true;
+		s->attempts++;
+		s->next_ms = res->retry_at_ms > now ? res->retry_at_ms : now + 1000;
+		log_err("[source %s] %s", s->conf->name, res->message);
+		watch_store_source(w, s, NULL, false, res->message, 0);
+		return VIGIL_OK;
+	}
+	r = store_page(w, s, res->page, errbuf);
+	if (r != VIGIL_OK) {
+		/* Not stored: the cursor did not move, so the page comes again. */
+		s->failed = true;
+		s->next_ms = now + 5000;
+		return r;
+	}
+	s->failed = false;
+	s->attempts = 0;
+	s->walking = res->page->more;
+	if (res->retry_at_ms > now)
+		s->next_ms = res->retry_at_ms;
+	else
+		s->next_ms = s->walking ? now : now + (int64_t)s->conf->interval * 1000;
+	if (!s->walking) {
+		s->polled = true;
+		if (w->once)
+			s->next_ms = INT64_MAX;  /* one walk per source */
+	}
+	return VIGIL_OK;
+}
+
+VIGIL_EXPORT int64_t
+vigil_watch_idle_ms(const vigil_watch *w)
+{
+	int64_t now = vigil_now_ms(), best = -1;
+
+	for (size_t i = 0; i < w->n_sources; i++) {
+		int64_t d = w->sources[i].next_ms - now;
+
+		if (d < 0)
+			d = 0;
+		if (best < 0 || d < best)
+			best = d;
+	}
+	return best;
+}
+
+VIGIL_EXPORT vigil_error
+vigil_watch_step(vigil_watch *w, int max_wait_ms, char *errbuf)
+{
+	int64_t now = vigil_now_ms(), deadline = now + max_wait_ms;
+	vigil_error r = VIGIL_OK;
+
+	if (!w->stop)
+		start_due(w, now);
+	while (r == VIGIL_OK) {
+		vigil_fetch_result *res = NULL;
+		int64_t left = deadline - vigil_now_ms();
+		vigil_error pr;
+
+		if (!any_in_flight(w)) {
+			int64_t idle = vigil_watch_idle_ms(w);
+
+			/* Sleep until the next source is due, within the budget. */
+			if (w->stop || idle == 0 || left <= 0)
+				break;
+			if (idle > 0 && idle < left)
+				left = idle;
+			{
+				struct timespec ts = { left / 1000, (left % 1000) * 1000000 };
+
+				nanosleep(&ts, NULL);  /* a signal ends it early */
+			}
+			break;
+		}
+		pr = vigil_fetcher_poll(w->fetcher, left > 0 ? (int)(left < 1000 ? left : 1000) : 0,
+					&res);
+		if (pr == VIGIL_OK && res) {
+			r = handle_result(w, res, errbuf);
+			vigil_fetch_result_free(res);
+			if (!w->stop)
+				start_due(w, vigil_now_ms());
+			continue;
+		}
+		if (left <= 0 || (w->stop && !any_in_flight(w)))
+			break;
+	}
+	if (r == VIGIL_OK) {
+		if (alert_send_due(w, vigil_now_ms()) > 0)
+			log_info("alerts delivered");
+		if (w->appended_unwitnessed > 0 && !any_in_flight(w)) {
+			bool walking = false;
+
+			for (size_t i = 0; i < w->n_sources; i++)
+				walking = walking || w->sources[i].walking;
+			if (!walking)
+				witness_send(w);
+		}
+	}
+	return r;
+}
+
+static vigil_error once_poll(vigil_watch *w, const char *only, int64_t start,
+			     unsigned max_wait_s, char *errbuf);
+
+VIGIL_EXPORT vigil_error
+vigil_watch_once(vigil_watch *w, const char *only, unsigned max_wait_s, char *errbuf)
+{
+	int64_t start = vigil_now_ms();
+	vigil_error r;
+	bool found = !only;
+
+	for (size_t i = 0; i < w->n_sources; i++) {
+		struct wsource *s = &w->sources[i];
+		bool chosen = !only || strcmp(s->conf->name, only) == 0;
+
+		found = found || chosen;
+		s->polled = !chosen;
+		s->walking = false;
+		s->failed = false;
+		s->attempts = 0;
+		s->next_ms = chosen ? start : INT64_MAX;
+	}
+	if (!found)
+		return vigil_fail(errbuf, VIGIL_E_NOTFOUND, "no source named '%s'", only);
+	w->once = true;
+	r = once_poll(w, only, start, max_wait_s, errbuf);
+	w->once = false;
+	return r;
+}
+
+static vigil_error
+once_poll(vigil_watch *w, const char *only, int64_t start, unsigned max_wait_s, char *errbuf)
+{
+	vigil_error r = VIGIL_OK;
+
+	for (;;) {
+		bool pending = false;
+
+		for (size_t i = 0; i < w->n_sources; i++) {
+			struct wsource *s = &w->sources[i];
+
+			if (s->polled || s->next_ms == INT64_MAX)
+				continue;
+			/* Give up on a source that keeps failing or waits too long. */
+			if (s->failed && (s->attempts >= 5 ||
+					  s->next_ms - start > (int64_t)max_wait_s * 1000)) {
+				s->polled = true;
+				s->next_ms = INT64_MAX;
+				continue;
+			}
+			pending = true;
+		}
+		if (w->stop || (!pending && !any_in_flight(w)))
+			break;
+		r = vigil_watch_step(w, 1000, errbuf);
+		if (r != VIGIL_OK)
+			return r;
+	}
+	/* The re-checks due when polling ended, each once (one running per
+	 * source at a time). */
+	int64_t due_by = vigil_now_ms();
+
+	for (;;) {
+		bool started = false;
+		int64_t now = due_by;
+
+		for (size_t i = 0; i < w->n_sources && !w->stop; i++) {
+			struct wsource *s = &w->sources[i];
+			char err[VIGIL_ERRBUF_SIZE] = "", *post_id = NULL;
+			uint64_t seq;
+
+			if ((only && strcmp(s->conf->name, only) != 0) || s->failed ||
+			    s->in_flight || s->recheck_seq >= 0 ||
+			    !watch_due_recheck(w, s->conf->name, now, &seq, &post_id))
+				continue;
+			if (vigil_fetcher_start_exists(w->fetcher, s->src, post_id, err) == VIGIL_OK) {
+				s->recheck_seq = (int64_t)seq;
+				started = true;
+			} else {
+				log_warn("[source %s] re-check: %s", s->conf->name, err);
+			}
+			free(post_id);
+		}
+		if (!started && !any_in_flight(w))
+			break;
+		while (any_in_flight(w)) {
+			vigil_fetch_result *res = NULL;
+
+			if (vigil_fetcher_poll(w->fetcher, 1000, &res) == VIGIL_OK && res) {
+				r = handle_result(w, res, errbuf);
+				vigil_fetch_result_free(res);
+				if (r != VIGIL_OK)
+					return r;
+			}
+		}
+	}
+	alert_send_due(w, vigil_now_ms());
+	if (w->appended_unwitnessed > 0)
+		witness_send(w);
+	for (size_t i = 0; i < w->n_sources; i++) {
+		struct wsource *s = &w->sources[i];
+
+		if ((!only || strcmp(s->conf->name, only) == 0) && s->failed)
+			r = vigil_fail(errbuf, VIGIL_E_NET, "[source %s] could not be polled (see the log)",
+				       s->conf->name);
+	}
+	return r;
+}
+
+VIGIL_EXPORT vigil_error
+vigil_watch_reload(vigil_watch *w, const vigil_config *cfg, char *errbuf)
+{
+	struct wsource *list = NULL, *old = w->sources;
+	const vigil_config *old_cfg = w->cfg;
+	vigil_classifier *c = NULL;
+	size_t n = 0, old_n = w->n_sources;
+	vigil_error r;
+
+	if (!cfg->database || strcmp(cfg->database, old_cfg->database) != 0 ||
+	    strcmp(cfg->signing_key, old_cfg->signing_key) != 0)
+		return vigil_fail(errbuf, VIGIL_E_INVAL,
+				  "database and signing_key cannot change on reload; restart vigild");
+	/* Let fetches in flight finish against the old sources. */
+	while (any_in_flight(w)) {
+		vigil_fetch_result *res = NULL;
+
+		if (vigil_fetcher_poll(w->fetcher, 1000, &res) == VIGIL_OK && res) {
+			r = handle_result(w, res, errbuf);
+			vigil_fetch_result_free(res);
+			if (r != VIGIL_OK)
+				return r;
+		}
+	}
+	r = make_classifier(cfg, &c, errbuf);
+	if (r == VIGIL_OK)
+		r = setup_sources(w, cfg, &list, &n, errbuf);
+	if (r != VIGIL_OK) {
+		vigil_classifier_free(c);
+		return r;
+	}
+	w->cfg = cfg;
+	w->sources = list;
+	w->n_sources = n;
+	r = watch_load_sources(w, errbuf);
+	if (r == VIGIL_OK)
+		r = watch_register_clinicians(w, errbuf);
+	if (r != VIGIL_OK) {
+		free_sources(list, n);
+		vigil_classifier_free(c);
+		w->cfg = old_cfg;
+		w->sources = old;
+		w->n_sources = old_n;
+		return r;
+	}
+	free_sources(old, old_n);
+	vigil_classifier_free(w->classifier);
+	w->classifier = c;
+	log_notice("Configuration reloaded: %zu clinicians, %zu sources", cfg->n_clinicians, n);
+	return VIGIL_OK;
+}
