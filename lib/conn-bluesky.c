@@ -142,30 +142,31 @@ bluesky_page_request(vigil_source *src, const struct walk *w,
 
 /* Image and video URLs of a record embed (blob CIDs) or an embed view. */
 static vigil_error
-bluesky_attachments(vigil_post *p, const char *did, const json_t *record,
-		    const json_t *view)
+bluesky_attachments(const struct jdoc *d, vigil_post *p, const char *did,
+		    jref record, jref view)
 {
-	const json_t *embed = json_object_get(record, "embed"), *img;
-	const json_t *images, *media;
-	const char *type = jstr(embed, "$type");
+	jref embed = jd_get(d, record, "embed"), img;
+	jref images, media;
+	const char *type = jd_gets(d, embed, "$type");
 	vigil_error r = VIGIL_OK;
 	size_t i;
 
-	if (view && json_is_array(json_object_get(view, "images"))) {
-		json_array_foreach(json_object_get(view, "images"), i, img)
+	images = jd_get(d, view, "images");
+	if (jd_is(d, images, JARRAY)) {
+		jd_foreach(d, images, i, img)
 			if (r == VIGIL_OK)
-				r = post_add_attachment(p, jstr(img, "fullsize"), "image");
+				r = post_add_attachment(p, jd_gets(d, img, "fullsize"), "image");
 		return r;
 	}
 	if (type && strcmp(type, "app.bsky.embed.recordWithMedia") == 0) {
-		embed = json_object_get(embed, "media");
-		type = jstr(embed, "$type");
+		embed = jd_get(d, embed, "media");
+		type = jd_gets(d, embed, "$type");
 	}
 	if (!type)
 		return VIGIL_OK;
-	images = json_object_get(embed, "images");
-	json_array_foreach(images, i, img) {
-		const char *cid = jpath(img, "image.ref.$link");
+	images = jd_get(d, embed, "images");
+	jd_foreach(d, images, i, img) {
+		const char *cid = jd_paths(d, img, "image.ref.$link");
 
 		if (cid && r == VIGIL_OK) {
 			char *url = NULL;
@@ -177,12 +178,12 @@ bluesky_attachments(vigil_post *p, const char *did, const json_t *record,
 			free(url);
 		}
 	}
-	media = json_object_get(embed, "video");
-	if (strcmp(type, "app.bsky.embed.video") == 0 && jpath(media, "ref.$link")) {
+	media = jd_get(d, embed, "video");
+	if (strcmp(type, "app.bsky.embed.video") == 0 && jd_paths(d, media, "ref.$link")) {
 		char *url = NULL;
 
 		r = post_setf(&url, "https://video.bsky.app/watch/%s/%s/playlist.m3u8",
-			      did, jpath(media, "ref.$link"));
+			      did, jd_paths(d, media, "ref.$link"));
 		if (r == VIGIL_OK)
 			r = post_add_attachment(p, url, "video");
 		free(url);
@@ -192,18 +193,18 @@ bluesky_attachments(vigil_post *p, const char *did, const json_t *record,
 
 /* A notification or a post view: both have uri, author, record. */
 static vigil_error
-bluesky_post(const json_t *item, const char *raw, size_t raw_len,
+bluesky_post(const struct jdoc *d, jref item, const char *raw, size_t raw_len,
 	     vigil_post **out)
 {
-	const json_t *author = json_object_get(item, "author");
-	const json_t *record = json_object_get(item, "record");
-	const char *uri = jstr(item, "uri"), *did = jstr(author, "did");
+	jref author = jd_get(d, item, "author");
+	jref record = jd_get(d, item, "record");
+	const char *uri = jd_gets(d, item, "uri"), *did = jd_gets(d, author, "did");
 	const char *rkey = uri ? strrchr(uri, '/') : NULL;
-	const json_t *langs = json_object_get(record, "langs");
+	jref langs = jd_get(d, record, "langs");
 	vigil_post *p;
 	vigil_error r;
 
-	if (!uri || !did || !rkey || !json_is_object(record))
+	if (!uri || !did || !rkey || !jd_is(d, record, JOBJECT))
 		return VIGIL_E_PARSE;
 	p = post_new("bluesky");
 	if (!p)
@@ -212,25 +213,25 @@ bluesky_post(const json_t *item, const char *raw, size_t raw_len,
 	if (r == VIGIL_OK)
 		r = post_setf(&p->url, "https://bsky.app/profile/%s/post/%s", did, rkey + 1);
 	if (r == VIGIL_OK)
-		r = post_set_time(p, jstr(record, "createdAt"));
+		r = post_set_time(p, jd_gets(d, record, "createdAt"));
 	if (r == VIGIL_OK)
-		r = post_set(&p->text, jstr(record, "text"));
+		r = post_set(&p->text, jd_gets(d, record, "text"));
 	if (r == VIGIL_OK && !p->text)
 		r = post_set_html(&p->text, NULL);
 	if (r == VIGIL_OK)
-		r = post_set(&p->lang, json_string_value(json_array_get(langs, 0)));
+		r = post_set(&p->lang, jd_str(d, jd_index(d, langs, 0)));
 	if (r == VIGIL_OK)
-		r = post_set(&p->in_reply_to, jpath(record, "reply.parent.uri"));
+		r = post_set(&p->in_reply_to, jd_paths(d, record, "reply.parent.uri"));
 	if (r == VIGIL_OK)
 		r = post_set(&p->author_id, did);
 	if (r == VIGIL_OK)
-		r = post_set(&p->author_handle, jstr(author, "handle"));
+		r = post_set(&p->author_handle, jd_gets(d, author, "handle"));
 	if (r == VIGIL_OK)
-		r = post_set(&p->author_name, jstr(author, "displayName"));
+		r = post_set(&p->author_name, jd_gets(d, author, "displayName"));
 	if (r == VIGIL_OK)
 		r = post_setf(&p->author_url, "https://bsky.app/profile/%s", did);
 	if (r == VIGIL_OK)
-		r = bluesky_attachments(p, did, record, json_object_get(item, "embed"));
+		r = bluesky_attachments(d, p, did, record, jd_get(d, item, "embed"));
 	if (r == VIGIL_OK)
 		r = post_set_payload(p, raw, raw_len);
 	if (r != VIGIL_OK) {
@@ -258,17 +259,17 @@ bluesky_page_parse(vigil_source *src, const struct walk *w,
 	static const char *const search_path[] = { "posts", NULL };
 	const char *what = src->search ? "bluesky searchPosts" :
 		"bluesky listNotifications";
-	json_t *root = NULL, *items, *n;
-	struct jspan *spans = NULL;
+	struct jdoc *d = NULL;
+	jref items, n;
 	vigil_error r;
 	size_t i;
 
-	r = page_load(resp, src->search ? search_path : notif_path, what, &root,
-		      &items, &spans, errbuf);
+	r = page_load(resp, src->search ? search_path : notif_path, what, &d,
+		      &items, errbuf);
 	if (r != VIGIL_OK)
 		return r;
-	json_array_foreach(items, i, n) {
-		const char *uri = jstr(n, "uri"), *at = jstr(n, "indexedAt");
+	jd_foreach(d, items, i, n) {
+		const char *uri = jd_gets(d, n, "uri"), *at = jd_gets(d, n, "indexedAt");
 		int64_t ms = INT64_MIN;
 		vigil_post *p;
 
@@ -285,9 +286,9 @@ bluesky_page_parse(vigil_source *src, const struct walk *w,
 			out->reached = true;
 			break;
 		}
-		if (!src->search && !wanted_reason(jstr(n, "reason")))
+		if (!src->search && !wanted_reason(jd_gets(d, n, "reason")))
 			continue;
-		r = bluesky_post(n, resp->body.data + spans[i].start, spans[i].len, &p);
+		r = bluesky_post(d, n, resp->body.data + d->tok[n].start, d->tok[n].len, &p);
 		if (r == VIGIL_OK)
 			r = page_add(out, p);
 		if (r != VIGIL_OK) {
@@ -297,12 +298,11 @@ bluesky_page_parse(vigil_source *src, const struct walk *w,
 			goto out;
 		}
 	}
-	if (json_array_size(items) > 0 && jstr(root, "cursor") &&
-	    !(out->next = strdup(jstr(root, "cursor"))))
+	if (jd_count(d, items) > 0 && jd_gets(d, 0, "cursor") &&
+	    !(out->next = strdup(jd_gets(d, 0, "cursor"))))
 		r = VIGIL_E_NOMEM;
 out:
-	free(spans);
-	json_decref(root);
+	jdoc_free(d);
 	return r;
 }
 
