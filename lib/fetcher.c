@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "vigil-private.h"
 
@@ -291,6 +292,9 @@ step(vigil_fetcher *f, struct fetch *fe, CURLcode cc)
 	if (fe->authing) {
 		if (r == VIGIL_OK)
 			r = c->auth_parse(src, resp, msg);
+		/* The answer to a login holds tokens: wipe it. */
+		if (resp->body.data)
+			sodium_memzero(resp->body.data, resp->body.len);
 		if (r == VIGIL_OK) {
 			r = send_request(f, fe, false);
 		} else if (fe->refreshing && resp->status >= 400 &&

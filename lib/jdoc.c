@@ -296,38 +296,37 @@ parse_container(struct jparse *p, bool object)
 	skip_ws(p);
 	if (p->pos < p->len && p->s[p->pos] == close) {
 		p->pos++;
-		goto done;
-	}
-	for (;;) {
-		skip_ws(p);
-		if (object) {
-			if (p->pos >= p->len || p->s[p->pos] != '"')
-				return fail(p, "expected a member name");
-			if (!parse_string(p, &key))
-				return false;
-			p->d->tok[key].next = (uint32_t)p->d->n;
-			if (duplicate_key(p->d, t, key))
-				return fail(p, "duplicate member name");
+	} else {
+		for (;;) {
 			skip_ws(p);
-			if (p->pos >= p->len || p->s[p->pos] != ':')
-				return fail(p, "expected ':'");
+			if (object) {
+				if (p->pos >= p->len || p->s[p->pos] != '"')
+					return fail(p, "expected a member name");
+				if (!parse_string(p, &key))
+					return false;
+				p->d->tok[key].next = (uint32_t)p->d->n;
+				if (duplicate_key(p->d, t, key))
+					return fail(p, "duplicate member name");
+				skip_ws(p);
+				if (p->pos >= p->len || p->s[p->pos] != ':')
+					return fail(p, "expected ':'");
+				p->pos++;
+			}
+			if (!parse_value(p))
+				return false;
+			p->d->tok[t].count++;
+			skip_ws(p);
+			if (p->pos >= p->len)
+				return fail(p, "unexpected end of input");
+			if (p->s[p->pos] == close) {
+				p->pos++;
+				break;
+			}
+			if (p->s[p->pos] != ',')
+				return fail(p, object ? "expected ',' or '}'" : "expected ',' or ']'");
 			p->pos++;
 		}
-		if (!parse_value(p))
-			return false;
-		p->d->tok[t].count++;
-		skip_ws(p);
-		if (p->pos >= p->len)
-			return fail(p, "unexpected end of input");
-		if (p->s[p->pos] == close) {
-			p->pos++;
-			break;
-		}
-		if (p->s[p->pos] != ',')
-			return fail(p, object ? "expected ',' or '}'" : "expected ',' or ']'");
-		p->pos++;
 	}
-done:
 	p->depth--;
 	p->d->tok[t].len = (uint32_t)(p->pos - p->d->tok[t].start);
 	p->d->tok[t].next = (uint32_t)p->d->n;

@@ -25,6 +25,7 @@ binds 127.0.0.1 port 0, prints "PORT <n>" on stdout and writes the port to
   invalid      listing bodies are not JSON
   huge         listing bodies are 3 MB
   expired      Bluesky access tokens expire after one use (ExpiredToken)
+  slow         listing requests answer after one second
 
 Control endpoints: /_control/add?platform=P&n=N (N new posts on top),
 /_control/delete?platform=P&id=ID, /_control/requests (the request log as
@@ -309,6 +310,9 @@ class Handler(BaseHTTPRequestHandler):
         if sc == "hang":
             time.sleep(30)
             return True
+        if sc == "slow":
+            time.sleep(1)
+            return False
         if sc == "truncated":
             body = dumps({"data": [1, 2, 3], "items": [{"a": "b" * 200}]})
             self.send(200, body[: len(body) // 2])
