@@ -497,7 +497,13 @@ def xapi(h, path, q, body):
         tweets = [t for t in tweets if term in t["text"].lower()]
     if "since_id" in q:
         tweets = [t for t in tweets if int(t["id"]) > int(q["since_id"][0])]
-    start = int(q[tok][0].split("-")[1]) if tok in q else 0
+    try:
+        start = int(q[tok][0].split("-")[1]) if tok in q else 0
+    except (IndexError, ValueError):
+        return h.send(400, {"errors": [{"parameters": {tok: q[tok]},
+                                        "message": "The `%s` query parameter value is not valid" % tok}],
+                            "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+                            "type": "https://api.twitter.com/2/problems/invalid-request"})
     page, nxt = offset_page(tweets, start, limit)
     if not page:
         return h.send(200, {"meta": {"result_count": 0}}, rl)
