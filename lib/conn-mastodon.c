@@ -229,7 +229,19 @@ mastodon_exists_parse(vigil_source *src, const char *id,
 		      const struct http_response *resp, bool *exists,
 		      char *errbuf)
 {
-	*exists = resp->status >= 200 && resp->status < 300;
+	char *gone;
+
+	if (resp->status >= 200 && resp->status < 300) {
+		*exists = true;
+		return VIGIL_OK;
+	}
+	/* Mastodon says {"error":"Record not found"}; a 404 without that
+	 * (a wrong base URL, a proxy page) must never read as "deleted". */
+	gone = resp->body.data ? strstr(resp->body.data, "Record not found") : NULL;
+	if (!gone || resp->body.data[0] != '{')
+		return vigil_fail(errbuf, VIGIL_E_HTTP, "mastodon: HTTP %ld checking "
+				  "status %s", resp->status, id);
+	*exists = false;
 	return VIGIL_OK;
 }
 

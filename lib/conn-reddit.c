@@ -353,10 +353,11 @@ reddit_exists_parse(vigil_source *src, const char *id,
 {
 	json_t *o, *children, *d;
 
-	if (resp->status == 404) {
-		*exists = false;
-		return VIGIL_OK;
-	}
+	/* This API answers 200 for a missing post; a 404 means a wrong
+	 * base URL, which must never read as "deleted". */
+	if (resp->status == 404 || resp->status == 410)
+		return vigil_fail(errbuf, VIGIL_E_HTTP, "%s: HTTP %ld checking %s",
+				  src->conn->name, resp->status, id);
 	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
 	children = json_object_get(json_object_get(o, "data"), "children");
 	if (!json_is_array(children)) {

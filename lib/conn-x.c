@@ -264,10 +264,11 @@ x_exists_parse(vigil_source *src, const char *id,
 {
 	json_t *o;
 
-	if (resp->status == 404) {
-		*exists = false;
-		return VIGIL_OK;
-	}
+	/* This API answers 200 for a missing post; a 404 means a wrong
+	 * base URL, which must never read as "deleted". */
+	if (resp->status == 404 || resp->status == 410)
+		return vigil_fail(errbuf, VIGIL_E_HTTP, "%s: HTTP %ld checking %s",
+				  src->conn->name, resp->status, id);
 	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
 	if (!json_is_object(o)) {
 		json_decref(o);

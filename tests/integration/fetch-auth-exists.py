@@ -53,6 +53,16 @@ try:
         lines = [json.loads(l) for l in r2.stdout.splitlines()]
         check(r2.rc == 0 and lines == [{"id": gone, "exists": False}, {"id": kept, "exists": True}],
               "%s: notices the deletion (%s / %s)" % (platform, r2.stdout.strip(), r2.stderr.strip()))
+    # A wrong base URL (a 404 that is not the platform's) is an error,
+    # never "deleted".
+    for platform in pl.ALL:
+        a = srv.args(platform)
+        i = a.index("--base-url")
+        a[i + 1] = srv.url + "/nowhere"
+        r = pl.fetch(a + ["--exists", "t1_c00001" if platform == "reddit" else "1"])
+        outputs.append(r)
+        check(r.rc == 4 and "exists" not in r.stdout,
+              "%s: a 404 from a wrong base URL is an error (%s)" % (platform, r.stderr.strip()))
     for r in outputs:
         check("SECRET" not in r.stdout and "SECRET" not in r.stderr, "no secret in output")
 finally:

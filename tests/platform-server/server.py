@@ -278,7 +278,7 @@ class Handler(BaseHTTPRequestHandler):
         for prefix, fn in ROUTES:
             if path.startswith(prefix):
                 return fn(self, path, q, body)
-        self.send(404, {"error": "not found"})
+        self.send(404, "<html><body>Not Found</body></html>", ctype="text/html")
 
     def control(self, path, q):
         one = lambda k, d=None: q.get(k, [d])[0]
