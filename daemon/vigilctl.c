@@ -20,7 +20,7 @@ static const struct ctl_command commands[] = {
 	  "[--page-size N] [--max-pages N] [--retries N] [--max-wait SECS] "
 	  "[--timeout SECS] [--max-response BYTES] [--source NAME] "
 	  "[--clinician ID] [--exists ID]...",
-	  "Fetch posts from a platform as ingest lines (cursor on stderr)",
+	  "fetch posts from a platform as ingest lines",
 	  cmd_fetch },
 	{ NULL, NULL, NULL, NULL },
 };
