@@ -117,23 +117,45 @@ print_page(const struct fetch_opts *o, const vigil_page *page)
 	return EXIT_OK;
 }
 
+/* One page through the fetcher, which keeps connections open between
+ * pages. The result is the caller's to free. */
+static vigil_error
+fetch_page(vigil_fetcher *f, vigil_source *src, const char *cursor,
+	   vigil_fetch_result **out, char *errbuf)
+{
+	vigil_error r = vigil_fetcher_start(f, src, cursor, errbuf);
+
+	*out = NULL;
+	while (r == VIGIL_OK && !*out)
+		r = vigil_fetcher_poll(f, 1000, out);
+	return r;
+}
+
 static int
 run_walk(const struct fetch_opts *o, vigil_source *src)
 {
 	char errbuf[VIGIL_ERRBUF_SIZE];
 	char *cursor = o->cursor ? strdup(o->cursor) : strdup("");
 	unsigned pages = 0, tries = 0;
+	vigil_fetcher *f = NULL;
 	int rc = EXIT_OK;
 
-	if (!cursor)
+	if (!cursor || vigil_fetcher_new(&f) != VIGIL_OK) {
+		free(cursor);
 		return EXIT_RUNTIME;
+	}
 	for (;;) {
-		vigil_page *page = NULL;
-		int64_t retry_at = 0;
-		vigil_error r = vigil_source_fetch(src, cursor, &page, &retry_at, errbuf);
+		vigil_fetch_result *res = NULL;
+		vigil_error r = fetch_page(f, src, cursor, &res, errbuf);
+		int64_t retry_at = res ? res->retry_at_ms : 0;
 		bool more;
 
+		if (r == VIGIL_OK && res->error != VIGIL_OK) {
+			r = res->error;
+			snprintf(errbuf, sizeof(errbuf), "%s", res->message);
+		}
 		if (r != VIGIL_OK) {
+			vigil_fetch_result_free(res);
 			if (retryable(r) && tries < o->retries &&
 			    wait_until(retry_at, o->max_wait_ms)) {
 				ctl_error("%s; retrying", errbuf);
@@ -144,18 +166,18 @@ run_walk(const struct fetch_opts *o, vigil_source *src)
 			break;
 		}
 		tries = 0;
-		rc = print_page(o, page);
+		rc = print_page(o, res->page);
 		/* The cursor moves only once the page's posts are out. */
 		if (rc == EXIT_OK) {
 			free(cursor);
-			cursor = strdup(page->cursor);
+			cursor = strdup(res->page->cursor);
 			if (!cursor)
 				rc = EXIT_RUNTIME;
 		}
 		if (rc == EXIT_OK && o->cursor_file)
 			rc = save_cursor(o->cursor_file, cursor);
-		more = page->more;
-		vigil_page_free(page);
+		more = res->page->more;
+		vigil_fetch_result_free(res);
 		if (rc != EXIT_OK || !more)
 			break;
 		if (++pages >= o->max_pages) {
@@ -172,6 +194,7 @@ run_walk(const struct fetch_opts *o, vigil_source *src)
 	if (cursor)
 		fprintf(stderr, "cursor: %s\n", cursor);
 	free(cursor);
+	vigil_fetcher_free(f);
 	return rc;
 }
 

@@ -255,7 +255,8 @@ class Handler(BaseHTTPRequestHandler):
             h["X-Goog-Api-Key"] = "<redacted>"
         with ST.lock:
             ST.requests.append({"method": self.command, "path": self.path,
-                                "headers": h, "time": time.time()})
+                                "headers": h, "time": time.time(),
+                                "client_port": self.client_address[1]})
 
     def bearer(self):
         a = self.headers.get("Authorization", "")
