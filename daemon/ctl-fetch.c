@@ -223,6 +223,7 @@ cmd_fetch(struct ctl *ctl, int argc, char **argv)
 		{ "base-url", required_argument, NULL, 'b' },
 		{ "auth-url", required_argument, NULL, 'A' },
 		{ "token-file", required_argument, NULL, 't' },
+		{ "session-file", required_argument, NULL, 'F' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "query", required_argument, NULL, 'q' },
 		{ "account", required_argument, NULL, 'a' },
@@ -256,6 +257,7 @@ cmd_fetch(struct ctl *ctl, int argc, char **argv)
 		case 'b': o.cfg.base_url = optarg; break;
 		case 'A': o.cfg.auth_url = optarg; break;
 		case 't': o.cfg.token_file = optarg; break;
+		case 'F': o.cfg.session_file = optarg; break;
 		case 'm': o.cfg.mode = optarg; break;
 		case 'q': o.cfg.query = optarg; break;
 		case 'a': o.cfg.account = optarg; break;

@@ -14,7 +14,7 @@
 #include "vigilctl.h"
 
 static const struct ctl_command commands[] = {
-	{ "fetch", "--platform P [--base-url URL] [--token-file F] "
+	{ "fetch", "--platform P [--base-url URL] [--token-file F] [--session-file F] "
 	  "[--mode mentions|search] [--query Q] [--account A] [--channel C] "
 	  "[--video V] [--auth-url URL] [--since-cursor C] [--cursor-file F] "
 	  "[--page-size N] [--max-pages N] [--retries N] [--max-wait SECS] "

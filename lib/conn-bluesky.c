@@ -20,6 +20,55 @@
 
 #include "vigil-private.h"
 
+/* Take the refresh token of a session cached for this account and
+ * server, if any: a restart then refreshes instead of logging in. */
+static vigil_error
+session_load(vigil_source *src, char *errbuf)
+{
+	char *text = NULL;
+	size_t len;
+	json_t *o;
+	const char *account, *server, *refresh;
+	vigil_error r;
+
+	r = secret_read(src->session_file, &text, &len, errbuf);
+	if (r == VIGIL_E_NOTFOUND)
+		return VIGIL_OK;
+	if (r != VIGIL_OK)
+		return r;
+	o = json_loadb(text, len, 0, NULL);
+	account = jstr(o, "account");
+	server = jstr(o, "server");
+	refresh = jstr(o, "refreshJwt");
+	if (account && server && refresh && strcmp(account, src->account) == 0 &&
+	    strcmp(server, src->base_url) == 0 && !(src->refresh = strdup(refresh)))
+		r = VIGIL_E_NOMEM;
+	else if (!refresh)
+		log_warn("bluesky: session file '%s' is malformed, ignoring",
+			 src->session_file);
+	json_decref(o);
+	secret_free(text);
+	return r;
+}
+
+static void
+session_save(vigil_source *src)
+{
+	char err[VIGIL_ERRBUF_SIZE];
+	json_t *o;
+	char *text;
+
+	o = json_pack("{s:s,s:s,s:s,s:s}", "account", src->account, "server",
+		      src->base_url, "did", src->did, "refreshJwt", src->refresh);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!text || vigil_write_file(src->session_file, text, strlen(text), 0600,
+				      err) != VIGIL_OK)
+		log_warn("bluesky: could not save the session to '%s', ignoring",
+			 src->session_file);
+	secret_free(text);
+}
+
 static vigil_error
 bluesky_setup(vigil_source *src, char *errbuf)
 {
@@ -29,7 +78,10 @@ bluesky_setup(vigil_source *src, char *errbuf)
 		return vigil_fail(errbuf, VIGIL_E_INVAL,
 				  "bluesky: an account (handle or DID) and a token "
 				  "file with an app password are required");
-	return VIGIL_OK;
+	/* base_url is compared as written; drop a trailing slash first. */
+	for (size_t n = strlen(src->base_url); n > 0 && src->base_url[n - 1] == '/'; n--)
+		src->base_url[n - 1] = '\0';
+	return src->session_file ? session_load(src, errbuf) : VIGIL_OK;
 }
 
 static bool
@@ -94,6 +146,8 @@ bluesky_auth_parse(vigil_source *src, const struct http_response *resp,
 	src->did = strdup(did);
 	if (!src->bearer || !src->refresh || !src->did)
 		r = VIGIL_E_NOMEM;
+	else if (src->session_file)
+		session_save(src);
 out:
 	json_decref(o);
 	return r;

@@ -169,6 +169,8 @@ vigil_source_new(const vigil_source_config *cfg, vigil_source **out,
 		r = dup_opt(&src->channel, cfg->channel);
 	if (r == VIGIL_OK)
 		r = dup_opt(&src->video, cfg->video);
+	if (r == VIGIL_OK)
+		r = dup_opt(&src->session_file, cfg->session_file);
 	if (r != VIGIL_OK)
 		goto out;
 	if (src->search && !src->query) {
@@ -225,6 +227,7 @@ vigil_source_free(vigil_source *src)
 	free(src->account);
 	free(src->channel);
 	free(src->video);
+	free(src->session_file);
 	free(src);
 }
 

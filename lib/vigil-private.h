@@ -391,6 +391,7 @@ struct vigil_source {
 	char *bearer;                 /* session token from auth; wiped */
 	char *refresh;                /* Bluesky refresh token; wiped */
 	char *did;                    /* Bluesky account DID */
+	char *session_file;           /* Bluesky session cache, or NULL */
 	int64_t bearer_expires_ms;
 	unsigned page_size;
 	struct http_options http;

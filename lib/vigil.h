@@ -359,6 +359,9 @@ typedef struct vigil_source_config {
 	const char *query;        /* search terms (search mode; YouTube filter) */
 	const char *token_file;   /* secret: token, app password or key=value
 				   * lines; must not be group/other-readable */
+	const char *session_file; /* Bluesky: keep the session's refresh token
+				   * here (mode 0600) so that a restart need not
+				   * log in again; NULL: in memory only */
 	const char *account;      /* Bluesky identifier, X user id, Reddit
 				   * username (for the User-Agent) */
 	const char *channel;      /* YouTube channel id */
