@@ -111,4 +111,21 @@ try:
           "a rejected token (%s)" % r.stderr.strip())
 finally:
     srv.stop()
+
+# TLS verification is always on: a self-signed certificate is refused.
+if pl.shutil.which("openssl"):
+    d = pl.tempfile.mkdtemp(prefix="vigil-tls-")
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    pl.subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                       "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                       "-keyout", key, "-out", cert], check=True, capture_output=True)
+    tls = pl.Server(posts=5, tls=(cert, key))
+    try:
+        r = pl.fetch(tls.args("mastodon") + ["--retries", "0"])
+        check(r.rc == 4 and not r.posts and "certificate" in r.stderr.lower(),
+              "https with a self-signed certificate is refused (%s)" % r.stderr.strip())
+    finally:
+        tls.stop()
+else:
+    check(False, "openssl is needed for the TLS check")
 pl.finish()

@@ -627,9 +627,16 @@ def main():
     ap.add_argument("--scenario", default="normal")
     ap.add_argument("--posts", type=int, default=250)
     ap.add_argument("--port-file")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
+                    help="serve https with this certificate and key")
     a = ap.parse_args()
     ST = State(a.posts, a.scenario)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if a.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls[0], a.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.daemon_threads = True
     port = srv.server_address[1]
     if a.port_file:
