@@ -10,6 +10,7 @@
  * line "cursor: <cursor>". With --exists ID the posts are not fetched;
  * instead each ID is checked and printed as {"id":...,"exists":bool}.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,10 +59,29 @@ wait_until(int64_t retry_at, long max_wait_ms)
 	return true;
 }
 
+/* Worth another try: rate limits, network errors and 5xx, not a 4xx. */
 static bool
-retryable(vigil_error e)
+retryable(vigil_error e, long status)
 {
-	return e == VIGIL_E_RATELIMIT || e == VIGIL_E_NET || e == VIGIL_E_HTTP;
+	return e == VIGIL_E_RATELIMIT || e == VIGIL_E_NET ||
+		(e == VIGIL_E_HTTP && status >= 500);
+}
+
+/* A whole non-negative number, or false. */
+static bool
+parse_count(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
 }
 
 static int
@@ -148,6 +168,7 @@ run_walk(const struct fetch_opts *o, vigil_source *src)
 		vigil_fetch_result *res = NULL;
 		vigil_error r = fetch_page(f, src, cursor, &res, errbuf);
 		int64_t retry_at = res ? res->retry_at_ms : 0;
+		long status = res ? res->http_status : 0;
 		bool more;
 
 		if (r == VIGIL_OK && res->error != VIGIL_OK) {
@@ -156,7 +177,7 @@ run_walk(const struct fetch_opts *o, vigil_source *src)
 		}
 		if (r != VIGIL_OK) {
 			vigil_fetch_result_free(res);
-			if (retryable(r) && tries < o->retries &&
+			if (retryable(r, status) && tries < o->retries &&
 			    wait_until(retry_at, o->max_wait_ms)) {
 				ctl_error("%s; retrying", errbuf);
 				tries++;
@@ -215,6 +236,15 @@ run_exists(const struct fetch_opts *o, vigil_source *src)
 	return EXIT_OK;
 }
 
+static const char *
+opt_name(const struct option *opts, int val)
+{
+	for (; opts->name; opts++)
+		if (opts->val == val)
+			return opts->name;
+	return "?";
+}
+
 int
 cmd_fetch(struct ctl *ctl, int argc, char **argv)
 {
@@ -246,6 +276,7 @@ cmd_fetch(struct ctl *ctl, int argc, char **argv)
 	const struct ctl_command *self = ctl_find("fetch");
 	char errbuf[VIGIL_ERRBUF_SIZE];
 	vigil_source *src = NULL;
+	unsigned long n;
 	char **ex;
 	vigil_error r;
 	int c, rc;
@@ -265,12 +296,26 @@ cmd_fetch(struct ctl *ctl, int argc, char **argv)
 		case 'V': o.cfg.video = optarg; break;
 		case 's': o.cursor = optarg; break;
 		case 'f': o.cursor_file = optarg; break;
-		case 'n': o.cfg.page_size = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'P': o.max_pages = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'r': o.retries = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'w': o.max_wait_ms = strtol(optarg, NULL, 10) * 1000; break;
-		case 'T': o.cfg.timeout_ms = strtol(optarg, NULL, 10) * 1000; break;
-		case 'M': o.cfg.max_response = strtoul(optarg, NULL, 10); break;
+		case 'n': case 'P': case 'r': case 'w': case 'T': case 'M':
+			if (!parse_count(optarg, c == 'M' ? 1ul << 30 : 1000000, &n)) {
+				ctl_error("--%s: '%s' is not a number in range",
+					  opt_name(opts, c), optarg);
+				free(o.exists);
+				return EXIT_USAGE;
+			}
+			if (c == 'n')
+				o.cfg.page_size = (unsigned)n;
+			else if (c == 'P')
+				o.max_pages = (unsigned)n;
+			else if (c == 'r')
+				o.retries = (unsigned)n;
+			else if (c == 'w')
+				o.max_wait_ms = (long)n * 1000;
+			else if (c == 'T')
+				o.cfg.timeout_ms = (long)n * 1000;
+			else
+				o.cfg.max_response = n;
+			break;
 		case 'S': o.source_name = optarg; break;
 		case 'c': o.clinician = optarg; break;
 		case 'e':
