@@ -11,9 +11,10 @@ packages=(
   postgresql
 )
 # The real AT Protocol test runs @atproto/dev-env on Node (>= 18.7) with
-# npm; a machine that already has node (e.g. from NodeSource, with npm
-# bundled) must not get Debian's npm on top.
-command -v node >/dev/null || packages+=(nodejs)
+# npm, and compiles better-sqlite3 against the Node headers (libnode-dev);
+# a machine that already has node (e.g. from NodeSource, with npm and the
+# headers bundled) must not get Debian's npm on top.
+command -v node >/dev/null || packages+=(nodejs libnode-dev)
 command -v npm >/dev/null || packages+=(npm)
 # Extra packages a caller may ask for (e.g. the test script).
 packages+=("$@")

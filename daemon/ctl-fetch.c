@@ -10,6 +10,7 @@
  * line "cursor: <cursor>". With --exists ID the posts are not fetched;
  * instead each ID is checked and printed as {"id":...,"exists":bool}.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,10 +59,29 @@ wait_until(int64_t retry_at, long max_wait_ms)
 	return true;
 }
 
+/* Worth another try: rate limits, network errors and 5xx, not a 4xx. */
 static bool
-retryable(vigil_error e)
+retryable(vigil_error e, long status)
 {
-	return e == VIGIL_E_RATELIMIT || e == VIGIL_E_NET || e == VIGIL_E_HTTP;
+	return e == VIGIL_E_RATELIMIT || e == VIGIL_E_NET ||
+		(e == VIGIL_E_HTTP && status >= 500);
+}
+
+/* A whole non-negative number, or false. */
+static bool
+parse_count(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
 }
 
 static int
@@ -117,24 +137,47 @@ print_page(const struct fetch_opts *o, const vigil_page *page)
 	return EXIT_OK;
 }
 
+/* One page through the fetcher, which keeps connections open between
+ * pages. The result is the caller's to free. */
+static vigil_error
+fetch_page(vigil_fetcher *f, vigil_source *src, const char *cursor,
+	   vigil_fetch_result **out, char *errbuf)
+{
+	vigil_error r = vigil_fetcher_start(f, src, cursor, errbuf);
+
+	*out = NULL;
+	while (r == VIGIL_OK && !*out)
+		r = vigil_fetcher_poll(f, 1000, out);
+	return r;
+}
+
 static int
 run_walk(const struct fetch_opts *o, vigil_source *src)
 {
 	char errbuf[VIGIL_ERRBUF_SIZE];
 	char *cursor = o->cursor ? strdup(o->cursor) : strdup("");
 	unsigned pages = 0, tries = 0;
+	vigil_fetcher *f = NULL;
 	int rc = EXIT_OK;
 
-	if (!cursor)
+	if (!cursor || vigil_fetcher_new(&f) != VIGIL_OK) {
+		free(cursor);
 		return EXIT_RUNTIME;
+	}
 	for (;;) {
-		vigil_page *page = NULL;
-		int64_t retry_at = 0;
-		vigil_error r = vigil_source_fetch(src, cursor, &page, &retry_at, errbuf);
+		vigil_fetch_result *res = NULL;
+		vigil_error r = fetch_page(f, src, cursor, &res, errbuf);
+		int64_t retry_at = res ? res->retry_at_ms : 0;
+		long status = res ? res->http_status : 0;
 		bool more;
 
+		if (r == VIGIL_OK && res->error != VIGIL_OK) {
+			r = res->error;
+			snprintf(errbuf, sizeof(errbuf), "%s", res->message);
+		}
 		if (r != VIGIL_OK) {
-			if (retryable(r) && tries < o->retries &&
+			vigil_fetch_result_free(res);
+			if (retryable(r, status) && tries < o->retries &&
 			    wait_until(retry_at, o->max_wait_ms)) {
 				ctl_error("%s; retrying", errbuf);
 				tries++;
@@ -144,18 +187,18 @@ run_walk(const struct fetch_opts *o, vigil_source *src)
 			break;
 		}
 		tries = 0;
-		rc = print_page(o, page);
+		rc = print_page(o, res->page);
 		/* The cursor moves only once the page's posts are out. */
 		if (rc == EXIT_OK) {
 			free(cursor);
-			cursor = strdup(page->cursor);
+			cursor = strdup(res->page->cursor);
 			if (!cursor)
 				rc = EXIT_RUNTIME;
 		}
 		if (rc == EXIT_OK && o->cursor_file)
 			rc = save_cursor(o->cursor_file, cursor);
-		more = page->more;
-		vigil_page_free(page);
+		more = res->page->more;
+		vigil_fetch_result_free(res);
 		if (rc != EXIT_OK || !more)
 			break;
 		if (++pages >= o->max_pages) {
@@ -172,6 +215,7 @@ run_walk(const struct fetch_opts *o, vigil_source *src)
 	if (cursor)
 		fprintf(stderr, "cursor: %s\n", cursor);
 	free(cursor);
+	vigil_fetcher_free(f);
 	return rc;
 }
 
@@ -192,6 +236,15 @@ run_exists(const struct fetch_opts *o, vigil_source *src)
 	return EXIT_OK;
 }
 
+static const char *
+opt_name(const struct option *opts, int val)
+{
+	for (; opts->name; opts++)
+		if (opts->val == val)
+			return opts->name;
+	return "?";
+}
+
 int
 cmd_fetch(struct ctl *ctl, int argc, char **argv)
 {
@@ -200,6 +253,7 @@ cmd_fetch(struct ctl *ctl, int argc, char **argv)
 		{ "base-url", required_argument, NULL, 'b' },
 		{ "auth-url", required_argument, NULL, 'A' },
 		{ "token-file", required_argument, NULL, 't' },
+		{ "session-file", required_argument, NULL, 'F' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "query", required_argument, NULL, 'q' },
 		{ "account", required_argument, NULL, 'a' },
@@ -222,6 +276,7 @@ cmd_fetch(struct ctl *ctl, int argc, char **argv)
 	const struct ctl_command *self = ctl_find("fetch");
 	char errbuf[VIGIL_ERRBUF_SIZE];
 	vigil_source *src = NULL;
+	unsigned long n;
 	char **ex;
 	vigil_error r;
 	int c, rc;
@@ -233,6 +288,7 @@ cmd_fetch(struct ctl *ctl, int argc, char **argv)
 		case 'b': o.cfg.base_url = optarg; break;
 		case 'A': o.cfg.auth_url = optarg; break;
 		case 't': o.cfg.token_file = optarg; break;
+		case 'F': o.cfg.session_file = optarg; break;
 		case 'm': o.cfg.mode = optarg; break;
 		case 'q': o.cfg.query = optarg; break;
 		case 'a': o.cfg.account = optarg; break;
@@ -240,12 +296,26 @@ cmd_fetch(struct ctl *ctl, int argc, char **argv)
 		case 'V': o.cfg.video = optarg; break;
 		case 's': o.cursor = optarg; break;
 		case 'f': o.cursor_file = optarg; break;
-		case 'n': o.cfg.page_size = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'P': o.max_pages = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'r': o.retries = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'w': o.max_wait_ms = strtol(optarg, NULL, 10) * 1000; break;
-		case 'T': o.cfg.timeout_ms = strtol(optarg, NULL, 10) * 1000; break;
-		case 'M': o.cfg.max_response = strtoul(optarg, NULL, 10); break;
+		case 'n': case 'P': case 'r': case 'w': case 'T': case 'M':
+			if (!parse_count(optarg, c == 'M' ? 1ul << 30 : 1000000, &n)) {
+				ctl_error("--%s: '%s' is not a number in range",
+					  opt_name(opts, c), optarg);
+				free(o.exists);
+				return EXIT_USAGE;
+			}
+			if (c == 'n')
+				o.cfg.page_size = (unsigned)n;
+			else if (c == 'P')
+				o.max_pages = (unsigned)n;
+			else if (c == 'r')
+				o.retries = (unsigned)n;
+			else if (c == 'w')
+				o.max_wait_ms = (long)n * 1000;
+			else if (c == 'T')
+				o.cfg.timeout_ms = (long)n * 1000;
+			else
+				o.cfg.max_response = n;
+			break;
 		case 'S': o.source_name = optarg; break;
 		case 'c': o.clinician = optarg; break;
 		case 'e':

@@ -27,13 +27,13 @@ static const struct ctl_command commands[] = {
 	{ "verify-bundle", "[--key KEYID] DIR|FILE.tar", "verify an export bundle offline", cmd_verify_bundle },
 	{ "status", "", "per source: last poll, cursor, captures, errors, next poll", cmd_status },
 	{ "poll", "[SOURCE]", "poll every source (or one) once now, as vigild --once does", cmd_poll },
-	{ "fetch", "--platform P [--base-url URL] [--token-file F] "
+	{ "fetch", "--platform P [--base-url URL] [--token-file F] [--session-file F] "
 	  "[--mode mentions|search] [--query Q] [--account A] [--channel C] "
 	  "[--video V] [--auth-url URL] [--since-cursor C] [--cursor-file F] "
 	  "[--page-size N] [--max-pages N] [--retries N] [--max-wait SECS] "
 	  "[--timeout SECS] [--max-response BYTES] [--source NAME] "
 	  "[--clinician ID] [--exists ID]...",
-	  "Fetch posts from a platform as ingest lines (cursor on stderr)",
+	  "fetch posts from a platform as ingest lines",
 	  cmd_fetch },
 	{ "classify", "[--lines] [--explain] [--rules PATH] [--threshold CAT=N]... [FILE]\n"
 	  "       vigilctl classify [--rules PATH] [--split NAME] --eval FILE.jsonl",

@@ -20,6 +20,55 @@
 
 #include "vigil-private.h"
 
+/* Take the refresh token of a session cached for this account and
+ * server, if any: a restart then refreshes instead of logging in. */
+static vigil_error
+session_load(vigil_source *src, char *errbuf)
+{
+	char *text = NULL;
+	size_t len;
+	json_t *o;
+	const char *account, *server, *refresh;
+	vigil_error r;
+
+	r = secret_read(src->session_file, &text, &len, errbuf);
+	if (r == VIGIL_E_NOTFOUND)
+		return VIGIL_OK;
+	if (r != VIGIL_OK)
+		return r;
+	o = json_loadb(text, len, 0, NULL);
+	account = jstr(o, "account");
+	server = jstr(o, "server");
+	refresh = jstr(o, "refreshJwt");
+	if (account && server && refresh && strcmp(account, src->account) == 0 &&
+	    strcmp(server, src->base_url) == 0 && !(src->refresh = strdup(refresh)))
+		r = VIGIL_E_NOMEM;
+	else if (!refresh)
+		log_warn("bluesky: session file '%s' is malformed, ignoring",
+			 src->session_file);
+	json_decref(o);
+	secret_free(text);
+	return r;
+}
+
+static void
+session_save(vigil_source *src)
+{
+	char err[VIGIL_ERRBUF_SIZE];
+	json_t *o;
+	char *text;
+
+	o = json_pack("{s:s,s:s,s:s,s:s}", "account", src->account, "server",
+		      src->base_url, "did", src->did, "refreshJwt", src->refresh);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!text || vigil_write_file(src->session_file, text, strlen(text), 0600,
+				      err) != VIGIL_OK)
+		log_warn("bluesky: could not save the session to '%s', ignoring",
+			 src->session_file);
+	secret_free(text);
+}
+
 static vigil_error
 bluesky_setup(vigil_source *src, char *errbuf)
 {
@@ -29,7 +78,10 @@ bluesky_setup(vigil_source *src, char *errbuf)
 		return vigil_fail(errbuf, VIGIL_E_INVAL,
 				  "bluesky: an account (handle or DID) and a token "
 				  "file with an app password are required");
-	return VIGIL_OK;
+	/* base_url is compared as written; drop a trailing slash first. */
+	for (size_t n = strlen(src->base_url); n > 0 && src->base_url[n - 1] == '/'; n--)
+		src->base_url[n - 1] = '\0';
+	return src->session_file ? session_load(src, errbuf) : VIGIL_OK;
 }
 
 static bool
@@ -94,6 +146,8 @@ bluesky_auth_parse(vigil_source *src, const struct http_response *resp,
 	src->did = strdup(did);
 	if (!src->bearer || !src->refresh || !src->did)
 		r = VIGIL_E_NOMEM;
+	else if (src->session_file)
+		session_save(src);
 out:
 	json_decref(o);
 	return r;
@@ -142,30 +196,31 @@ bluesky_page_request(vigil_source *src, const struct walk *w,
 
 /* Image and video URLs of a record embed (blob CIDs) or an embed view. */
 static vigil_error
-bluesky_attachments(vigil_post *p, const char *did, const json_t *record,
-		    const json_t *view)
+bluesky_attachments(const struct jdoc *d, vigil_post *p, const char *did,
+		    jref record, jref view)
 {
-	const json_t *embed = json_object_get(record, "embed"), *img;
-	const json_t *images, *media;
-	const char *type = jstr(embed, "$type");
+	jref embed = jd_get(d, record, "embed"), img;
+	jref images, media;
+	const char *type = jd_gets(d, embed, "$type");
 	vigil_error r = VIGIL_OK;
 	size_t i;
 
-	if (view && json_is_array(json_object_get(view, "images"))) {
-		json_array_foreach(json_object_get(view, "images"), i, img)
+	images = jd_get(d, view, "images");
+	if (jd_is(d, images, JARRAY)) {
+		jd_foreach(d, images, i, img)
 			if (r == VIGIL_OK)
-				r = post_add_attachment(p, jstr(img, "fullsize"), "image");
+				r = post_add_attachment(p, jd_gets(d, img, "fullsize"), "image");
 		return r;
 	}
 	if (type && strcmp(type, "app.bsky.embed.recordWithMedia") == 0) {
-		embed = json_object_get(embed, "media");
-		type = jstr(embed, "$type");
+		embed = jd_get(d, embed, "media");
+		type = jd_gets(d, embed, "$type");
 	}
 	if (!type)
 		return VIGIL_OK;
-	images = json_object_get(embed, "images");
-	json_array_foreach(images, i, img) {
-		const char *cid = jpath(img, "image.ref.$link");
+	images = jd_get(d, embed, "images");
+	jd_foreach(d, images, i, img) {
+		const char *cid = jd_paths(d, img, "image.ref.$link");
 
 		if (cid && r == VIGIL_OK) {
 			char *url = NULL;
@@ -177,12 +232,12 @@ bluesky_attachments(vigil_post *p, const char *did, const json_t *record,
 			free(url);
 		}
 	}
-	media = json_object_get(embed, "video");
-	if (strcmp(type, "app.bsky.embed.video") == 0 && jpath(media, "ref.$link")) {
+	media = jd_get(d, embed, "video");
+	if (strcmp(type, "app.bsky.embed.video") == 0 && jd_paths(d, media, "ref.$link")) {
 		char *url = NULL;
 
 		r = post_setf(&url, "https://video.bsky.app/watch/%s/%s/playlist.m3u8",
-			      did, jpath(media, "ref.$link"));
+			      did, jd_paths(d, media, "ref.$link"));
 		if (r == VIGIL_OK)
 			r = post_add_attachment(p, url, "video");
 		free(url);
@@ -192,18 +247,18 @@ bluesky_attachments(vigil_post *p, const char *did, const json_t *record,
 
 /* A notification or a post view: both have uri, author, record. */
 static vigil_error
-bluesky_post(const json_t *item, const char *raw, size_t raw_len,
+bluesky_post(const struct jdoc *d, jref item, const char *raw, size_t raw_len,
 	     vigil_post **out)
 {
-	const json_t *author = json_object_get(item, "author");
-	const json_t *record = json_object_get(item, "record");
-	const char *uri = jstr(item, "uri"), *did = jstr(author, "did");
+	jref author = jd_get(d, item, "author");
+	jref record = jd_get(d, item, "record");
+	const char *uri = jd_gets(d, item, "uri"), *did = jd_gets(d, author, "did");
 	const char *rkey = uri ? strrchr(uri, '/') : NULL;
-	const json_t *langs = json_object_get(record, "langs");
+	jref langs = jd_get(d, record, "langs");
 	vigil_post *p;
 	vigil_error r;
 
-	if (!uri || !did || !rkey || !json_is_object(record))
+	if (!uri || !did || !rkey || !jd_is(d, record, JOBJECT))
 		return VIGIL_E_PARSE;
 	p = post_new("bluesky");
 	if (!p)
@@ -212,25 +267,25 @@ bluesky_post(const json_t *item, const char *raw, size_t raw_len,
 	if (r == VIGIL_OK)
 		r = post_setf(&p->url, "https://bsky.app/profile/%s/post/%s", did, rkey + 1);
 	if (r == VIGIL_OK)
-		r = post_set_time(p, jstr(record, "createdAt"));
+		r = post_set_time(p, jd_gets(d, record, "createdAt"));
 	if (r == VIGIL_OK)
-		r = post_set(&p->text, jstr(record, "text"));
+		r = post_set(&p->text, jd_gets(d, record, "text"));
 	if (r == VIGIL_OK && !p->text)
 		r = post_set_html(&p->text, NULL);
 	if (r == VIGIL_OK)
-		r = post_set(&p->lang, json_string_value(json_array_get(langs, 0)));
+		r = post_set(&p->lang, jd_str(d, jd_index(d, langs, 0)));
 	if (r == VIGIL_OK)
-		r = post_set(&p->in_reply_to, jpath(record, "reply.parent.uri"));
+		r = post_set(&p->in_reply_to, jd_paths(d, record, "reply.parent.uri"));
 	if (r == VIGIL_OK)
 		r = post_set(&p->author_id, did);
 	if (r == VIGIL_OK)
-		r = post_set(&p->author_handle, jstr(author, "handle"));
+		r = post_set(&p->author_handle, jd_gets(d, author, "handle"));
 	if (r == VIGIL_OK)
-		r = post_set(&p->author_name, jstr(author, "displayName"));
+		r = post_set(&p->author_name, jd_gets(d, author, "displayName"));
 	if (r == VIGIL_OK)
 		r = post_setf(&p->author_url, "https://bsky.app/profile/%s", did);
 	if (r == VIGIL_OK)
-		r = bluesky_attachments(p, did, record, json_object_get(item, "embed"));
+		r = bluesky_attachments(d, p, did, record, jd_get(d, item, "embed"));
 	if (r == VIGIL_OK)
 		r = post_set_payload(p, raw, raw_len);
 	if (r != VIGIL_OK) {
@@ -258,17 +313,17 @@ bluesky_page_parse(vigil_source *src, const struct walk *w,
 	static const char *const search_path[] = { "posts", NULL };
 	const char *what = src->search ? "bluesky searchPosts" :
 		"bluesky listNotifications";
-	json_t *root = NULL, *items, *n;
-	struct jspan *spans = NULL;
+	struct jdoc *d = NULL;
+	jref items, n;
 	vigil_error r;
 	size_t i;
 
-	r = page_load(resp, src->search ? search_path : notif_path, what, &root,
-		      &items, &spans, errbuf);
+	r = page_load(resp, src->search ? search_path : notif_path, what, &d,
+		      &items, errbuf);
 	if (r != VIGIL_OK)
 		return r;
-	json_array_foreach(items, i, n) {
-		const char *uri = jstr(n, "uri"), *at = jstr(n, "indexedAt");
+	jd_foreach(d, items, i, n) {
+		const char *uri = jd_gets(d, n, "uri"), *at = jd_gets(d, n, "indexedAt");
 		int64_t ms = INT64_MIN;
 		vigil_post *p;
 
@@ -285,9 +340,9 @@ bluesky_page_parse(vigil_source *src, const struct walk *w,
 			out->reached = true;
 			break;
 		}
-		if (!src->search && !wanted_reason(jstr(n, "reason")))
+		if (!src->search && !wanted_reason(jd_gets(d, n, "reason")))
 			continue;
-		r = bluesky_post(n, resp->body.data + spans[i].start, spans[i].len, &p);
+		r = bluesky_post(d, n, resp->body.data + d->tok[n].start, d->tok[n].len, &p);
 		if (r == VIGIL_OK)
 			r = page_add(out, p);
 		if (r != VIGIL_OK) {
@@ -297,12 +352,11 @@ bluesky_page_parse(vigil_source *src, const struct walk *w,
 			goto out;
 		}
 	}
-	if (json_array_size(items) > 0 && jstr(root, "cursor") &&
-	    !(out->next = strdup(jstr(root, "cursor"))))
+	if (jd_count(d, items) > 0 && jd_gets(d, 0, "cursor") &&
+	    !(out->next = strdup(jd_gets(d, 0, "cursor"))))
 		r = VIGIL_E_NOMEM;
 out:
-	free(spans);
-	json_decref(root);
+	jdoc_free(d);
 	return r;
 }
 
@@ -332,10 +386,11 @@ bluesky_exists_parse(vigil_source *src, const char *id,
 	bool found = false;
 	size_t i;
 
-	if (resp->status == 404) {
-		*exists = false;
-		return VIGIL_OK;
-	}
+	/* This API answers 200 for a missing post; a 404 means a wrong
+	 * base URL, which must never read as "deleted". */
+	if (resp->status == 404 || resp->status == 410)
+		return vigil_fail(errbuf, VIGIL_E_HTTP, "%s: HTTP %ld checking %s",
+				  src->conn->name, resp->status, id);
 	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
 	posts = json_object_get(o, "posts");
 	if (!json_is_array(posts)) {

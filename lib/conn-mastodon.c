@@ -92,26 +92,26 @@ link_next_max_id(const char *link)
 }
 
 static vigil_error
-mastodon_post(const json_t *n, const char *raw, size_t raw_len,
+mastodon_post(const struct jdoc *d, jref n, const char *raw, size_t raw_len,
 	      vigil_post **out)
 {
-	const json_t *st = json_object_get(n, "status");
-	const json_t *acct = json_object_get(st, "account");
-	const json_t *media, *m;
+	jref st = jd_get(d, n, "status");
+	jref acct = jd_get(d, st, "account");
+	jref media, m;
 	vigil_post *p = post_new("mastodon");
-	const char *cw = jstr(st, "spoiler_text");
+	const char *cw = jd_gets(d, st, "spoiler_text");
 	vigil_error r;
 	size_t i;
 
 	if (!p)
 		return VIGIL_E_NOMEM;
-	r = post_set(&p->id, jstr(st, "id"));
+	r = post_set(&p->id, jd_gets(d, st, "id"));
 	if (r == VIGIL_OK)
-		r = post_set(&p->url, jstr(st, "url") ? jstr(st, "url") : jstr(st, "uri"));
+		r = post_set(&p->url, jd_gets(d, st, "url") ? jd_gets(d, st, "url") : jd_gets(d, st, "uri"));
 	if (r == VIGIL_OK)
-		r = post_set_time(p, jstr(st, "created_at"));
+		r = post_set_time(p, jd_gets(d, st, "created_at"));
 	if (r == VIGIL_OK)
-		r = post_set_html(&p->text, jstr(st, "content"));
+		r = post_set_html(&p->text, jd_gets(d, st, "content"));
 	if (r == VIGIL_OK && cw && *cw) {
 		/* A reader sees the content warning first. */
 		char *t = p->text;
@@ -121,23 +121,23 @@ mastodon_post(const json_t *n, const char *raw, size_t raw_len,
 		free(t);
 	}
 	if (r == VIGIL_OK)
-		r = post_set(&p->lang, jstr(st, "language"));
+		r = post_set(&p->lang, jd_gets(d, st, "language"));
 	if (r == VIGIL_OK)
-		r = post_set(&p->in_reply_to, jstr(st, "in_reply_to_id"));
+		r = post_set(&p->in_reply_to, jd_gets(d, st, "in_reply_to_id"));
 	if (r == VIGIL_OK)
-		r = post_set(&p->author_id, jstr(acct, "id"));
+		r = post_set(&p->author_id, jd_gets(d, acct, "id"));
 	if (r == VIGIL_OK)
-		r = post_set(&p->author_handle, jstr(acct, "acct"));
+		r = post_set(&p->author_handle, jd_gets(d, acct, "acct"));
 	if (r == VIGIL_OK)
-		r = post_set(&p->author_name, jstr(acct, "display_name"));
+		r = post_set(&p->author_name, jd_gets(d, acct, "display_name"));
 	if (r == VIGIL_OK)
-		r = post_set(&p->author_url, jstr(acct, "url"));
-	media = json_object_get(st, "media_attachments");
-	json_array_foreach(media, i, m) {
+		r = post_set(&p->author_url, jd_gets(d, acct, "url"));
+	media = jd_get(d, st, "media_attachments");
+	jd_foreach(d, media, i, m) {
 		if (r != VIGIL_OK)
 			break;
-		r = post_add_attachment(p, jstr(m, "url") ? jstr(m, "url") :
-					jstr(m, "remote_url"), jstr(m, "type"));
+		r = post_add_attachment(p, jd_gets(d, m, "url") ? jd_gets(d, m, "url") :
+					jd_gets(d, m, "remote_url"), jd_gets(d, m, "type"));
 	}
 	if (r == VIGIL_OK)
 		r = post_set_payload(p, raw, raw_len);
@@ -157,18 +157,18 @@ mastodon_page_parse(vigil_source *src, const struct walk *w,
 		    char *errbuf)
 {
 	static const char *const path[] = { NULL };
-	json_t *root = NULL, *items, *n;
-	struct jspan *spans = NULL;
+	struct jdoc *d = NULL;
+	jref items, n;
 	char link[4096];
 	vigil_error r;
 	size_t i;
 
-	r = page_load(resp, path, "mastodon notifications", &root, &items,
-		      &spans, errbuf);
+	r = page_load(resp, path, "mastodon notifications", &d, &items,
+		      errbuf);
 	if (r != VIGIL_OK)
 		return r;
-	json_array_foreach(items, i, n) {
-		const char *nid = jstr(n, "id"), *type = jstr(n, "type");
+	jd_foreach(d, items, i, n) {
+		const char *nid = jd_gets(d, n, "id"), *type = jd_gets(d, n, "type");
 		vigil_post *p;
 
 		if (!nid) {
@@ -187,9 +187,9 @@ mastodon_page_parse(vigil_source *src, const struct walk *w,
 		/* Other types, and mentions whose status is gone, carry no
 		 * post to keep. */
 		if (!type || strcmp(type, "mention") != 0 ||
-		    !json_is_object(json_object_get(n, "status")))
+		    !jd_is(d, jd_get(d, n, "status"), JOBJECT))
 			continue;
-		r = mastodon_post(n, resp->body.data + spans[i].start, spans[i].len, &p);
+		r = mastodon_post(d, n, resp->body.data + d->tok[n].start, d->tok[n].len, &p);
 		if (r == VIGIL_OK)
 			r = page_add(out, p);
 		if (r != VIGIL_OK) {
@@ -199,13 +199,12 @@ mastodon_page_parse(vigil_source *src, const struct walk *w,
 			goto out;
 		}
 	}
-	if (json_array_size(items) > 0 &&
+	if (jd_count(d, items) > 0 &&
 	    http_header(resp, "Link", link, sizeof(link))) {
 		out->next = link_next_max_id(link);
 	}
 out:
-	free(spans);
-	json_decref(root);
+	jdoc_free(d);
 	return r;
 }
 
@@ -230,7 +229,19 @@ mastodon_exists_parse(vigil_source *src, const char *id,
 		      const struct http_response *resp, bool *exists,
 		      char *errbuf)
 {
-	*exists = resp->status >= 200 && resp->status < 300;
+	char *gone;
+
+	if (resp->status >= 200 && resp->status < 300) {
+		*exists = true;
+		return VIGIL_OK;
+	}
+	/* Mastodon says {"error":"Record not found"}; a 404 without that
+	 * (a wrong base URL, a proxy page) must never read as "deleted". */
+	gone = resp->body.data ? strstr(resp->body.data, "Record not found") : NULL;
+	if (!gone || resp->body.data[0] != '{')
+		return vigil_fail(errbuf, VIGIL_E_HTTP, "mastodon: HTTP %ld checking "
+				  "status %s", resp->status, id);
+	*exists = false;
 	return VIGIL_OK;
 }
 

@@ -180,11 +180,11 @@ reddit_page_request(vigil_source *src, const struct walk *w,
 }
 
 static vigil_error
-reddit_text(vigil_post *p, const json_t *d, const char *kind)
+reddit_text(const struct jdoc *d, vigil_post *p, jref dt, const char *kind)
 {
-	const char *title = jstr(d, "title");
-	const char *html = jstr(d, strcmp(kind, "t3") == 0 ? "selftext_html" : "body_html");
-	const char *plain = jstr(d, strcmp(kind, "t3") == 0 ? "selftext" : "body");
+	const char *title = jd_gets(d, dt, "title");
+	const char *html = jd_gets(d, dt, strcmp(kind, "t3") == 0 ? "selftext_html" : "body_html");
+	const char *plain = jd_gets(d, dt, strcmp(kind, "t3") == 0 ? "selftext" : "body");
 	char *body = NULL;
 	vigil_error r;
 
@@ -207,48 +207,49 @@ reddit_text(vigil_post *p, const json_t *d, const char *kind)
 }
 
 static vigil_error
-reddit_post(const json_t *child, const char *raw, size_t raw_len,
+reddit_post(const struct jdoc *d, jref child, const char *raw, size_t raw_len,
 	    vigil_post **out)
 {
-	const json_t *d = json_object_get(child, "data");
-	const char *kind = jstr(child, "kind"), *name = jstr(d, "name");
-	const char *author = jstr(d, "author"), *link;
-	json_t *created = json_object_get(d, "created_utc");
+	jref dt = jd_get(d, child, "data");
+	const char *kind = jd_gets(d, child, "kind"), *name = jd_gets(d, dt, "name");
+	const char *author = jd_gets(d, dt, "author"), *link;
+	double created;
 	char when[32];
 	vigil_post *p;
 	vigil_error r;
 
-	if (!kind || !name || !author || !json_is_number(created))
+	if (!kind || !name || !author ||
+	    !jd_num(d, jd_get(d, dt, "created_utc"), &created))
 		return VIGIL_E_PARSE;
 	p = post_new("reddit");
 	if (!p)
 		return VIGIL_E_NOMEM;
-	vigil_format_time((int64_t)(json_number_value(created) * 1000.0), when);
+	vigil_format_time((int64_t)(created * 1000.0), when);
 	r = post_set(&p->id, name);
 	/* Inbox items have `context` ("...?context=3"), listings `permalink`. */
-	link = jstr(d, "permalink") ? jstr(d, "permalink") : jstr(d, "context");
+	link = jd_gets(d, dt, "permalink") ? jd_gets(d, dt, "permalink") : jd_gets(d, dt, "context");
 	if (r == VIGIL_OK && link)
 		r = post_setf(&p->url, "https://www.reddit.com%.*s",
 			      (int)strcspn(link, "?"), link);
 	if (r == VIGIL_OK)
 		r = post_set(&p->created_at, when);
 	if (r == VIGIL_OK)
-		r = reddit_text(p, d, kind);
+		r = reddit_text(d, p, dt, kind);
 	if (r == VIGIL_OK && strcmp(kind, "t1") == 0)
-		r = post_set(&p->in_reply_to, jstr(d, "parent_id"));
+		r = post_set(&p->in_reply_to, jd_gets(d, dt, "parent_id"));
 	/* Usernames never change; author_fullname is the account id. */
 	if (r == VIGIL_OK)
-		r = post_set(&p->author_id, jstr(d, "author_fullname") ?
-			     jstr(d, "author_fullname") : author);
+		r = post_set(&p->author_id, jd_gets(d, dt, "author_fullname") ?
+			     jd_gets(d, dt, "author_fullname") : author);
 	if (r == VIGIL_OK)
 		r = post_set(&p->author_handle, author);
 	if (r == VIGIL_OK)
 		r = post_setf(&p->author_url, "https://www.reddit.com/user/%s", author);
-	if (r == VIGIL_OK && strcmp(kind, "t3") == 0 && jstr(d, "post_hint") &&
-	    (strcmp(jstr(d, "post_hint"), "image") == 0 ||
-	     strstr(jstr(d, "post_hint"), "video")))
-		r = post_add_attachment(p, jstr(d, "url"),
-					strcmp(jstr(d, "post_hint"), "image") == 0 ?
+	if (r == VIGIL_OK && strcmp(kind, "t3") == 0 && jd_gets(d, dt, "post_hint") &&
+	    (strcmp(jd_gets(d, dt, "post_hint"), "image") == 0 ||
+	     strstr(jd_gets(d, dt, "post_hint"), "video")))
+		r = post_add_attachment(p, jd_gets(d, dt, "url"),
+					strcmp(jd_gets(d, dt, "post_hint"), "image") == 0 ?
 					"image" : "video");
 	if (r == VIGIL_OK)
 		r = post_set_payload(p, raw, raw_len);
@@ -266,33 +267,33 @@ reddit_page_parse(vigil_source *src, const struct walk *w,
 		  char *errbuf)
 {
 	static const char *const path[] = { "data", "children", NULL };
-	json_t *root = NULL, *items, *c;
-	struct jspan *spans = NULL;
+	struct jdoc *d = NULL;
+	jref items, c;
 	const char *after;
 	vigil_error r;
 	size_t i;
 
-	r = page_load(resp, path, "reddit listing", &root, &items, &spans, errbuf);
+	r = page_load(resp, path, "reddit listing", &d, &items, errbuf);
 	if (r != VIGIL_OK)
 		return r;
-	if (!items) {
+	if (items == JNONE) {
 		r = vigil_fail(errbuf, VIGIL_E_PARSE, "reddit listing: no data.children");
 		goto out;
 	}
-	json_array_foreach(items, i, c) {
-		const json_t *d = json_object_get(c, "data");
-		const char *name = jstr(d, "name");
-		json_t *created = json_object_get(d, "created_utc");
+	jd_foreach(d, items, i, c) {
+		jref dt = jd_get(d, c, "data");
+		const char *name = jd_gets(d, dt, "name");
+		double created;
 		int64_t ms;
 		char when[32];
 		vigil_post *p;
 
-		if (!name || !json_is_number(created)) {
+		if (!name || !jd_num(d, jd_get(d, dt, "created_utc"), &created)) {
 			r = vigil_fail(errbuf, VIGIL_E_PARSE, "reddit listing: item %zu "
 				       "lacks name or created_utc", i);
 			goto out;
 		}
-		ms = (int64_t)(json_number_value(created) * 1000.0);
+		ms = (int64_t)(created * 1000.0);
 		vigil_format_time(ms, when);
 		if (i == 0 && !(out->top = mark_make(name, when))) {
 			r = VIGIL_E_NOMEM;
@@ -302,7 +303,7 @@ reddit_page_parse(vigil_source *src, const struct walk *w,
 			out->reached = true;
 			break;
 		}
-		r = reddit_post(c, resp->body.data + spans[i].start, spans[i].len, &p);
+		r = reddit_post(d, c, resp->body.data + d->tok[c].start, d->tok[c].len, &p);
 		if (r == VIGIL_OK)
 			r = page_add(out, p);
 		if (r != VIGIL_OK) {
@@ -312,12 +313,11 @@ reddit_page_parse(vigil_source *src, const struct walk *w,
 			goto out;
 		}
 	}
-	after = jpath(root, "data.after");
-	if (json_array_size(items) > 0 && after && !(out->next = strdup(after)))
+	after = jd_paths(d, 0, "data.after");
+	if (jd_count(d, items) > 0 && after && !(out->next = strdup(after)))
 		r = VIGIL_E_NOMEM;
 out:
-	free(spans);
-	json_decref(root);
+	jdoc_free(d);
 	return r;
 }
 
@@ -353,10 +353,11 @@ reddit_exists_parse(vigil_source *src, const char *id,
 {
 	json_t *o, *children, *d;
 
-	if (resp->status == 404) {
-		*exists = false;
-		return VIGIL_OK;
-	}
+	/* This API answers 200 for a missing post; a 404 means a wrong
+	 * base URL, which must never read as "deleted". */
+	if (resp->status == 404 || resp->status == 410)
+		return vigil_fail(errbuf, VIGIL_E_HTTP, "%s: HTTP %ld checking %s",
+				  src->conn->name, resp->status, id);
 	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
 	children = json_object_get(json_object_get(o, "data"), "children");
 	if (!json_is_array(children)) {

@@ -77,23 +77,23 @@ x_page_request(vigil_source *src, const struct walk *w,
 }
 
 /* The element of includes.<list> whose `key` member equals value. */
-static const json_t *
-x_include(const json_t *root, const char *list, const char *key,
+static jref
+x_include(const struct jdoc *d, const char *list, const char *key,
 	  const char *value)
 {
-	const json_t *a = json_object_get(json_object_get(root, "includes"), list);
-	const json_t *e;
+	jref a = jd_get(d, jd_get(d, 0, "includes"), list);
+	jref e;
 	size_t i;
 
 	if (!value)
-		return NULL;
-	json_array_foreach(a, i, e) {
-		const char *v = jstr(e, key);
+		return JNONE;
+	jd_foreach(d, a, i, e) {
+		const char *v = jd_gets(d, e, key);
 
 		if (v && strcmp(v, value) == 0)
 			return e;
 	}
-	return NULL;
+	return JNONE;
 }
 
 /* Decode the three entities X escapes in text. */
@@ -132,13 +132,13 @@ x_set_text(vigil_post *p, const char *s)
 }
 
 static vigil_error
-x_post(const json_t *root, const json_t *t, const char *raw, size_t raw_len,
+x_post(const struct jdoc *d, jref t, const char *raw, size_t raw_len,
        vigil_post **out)
 {
-	const char *id = jstr(t, "id"), *author_id = jstr(t, "author_id");
-	const json_t *user = x_include(root, "users", "id", author_id);
-	const char *username = jstr(user, "username");
-	const json_t *ref, *key;
+	const char *id = jd_gets(d, t, "id"), *author_id = jd_gets(d, t, "author_id");
+	jref user = x_include(d, "users", "id", author_id);
+	const char *username = jd_gets(d, user, "username");
+	jref list, ref, key;
 	vigil_post *p;
 	vigil_error r;
 	size_t i;
@@ -154,33 +154,33 @@ x_post(const json_t *root, const json_t *t, const char *raw, size_t raw_len,
 	else if (r == VIGIL_OK)
 		r = post_setf(&p->url, "https://x.com/i/web/status/%s", id);
 	if (r == VIGIL_OK)
-		r = post_set_time(p, jstr(t, "created_at"));
+		r = post_set_time(p, jd_gets(d, t, "created_at"));
 	if (r == VIGIL_OK)
-		r = x_set_text(p, jpath(t, "note_tweet.text") ?
-			       jpath(t, "note_tweet.text") : jstr(t, "text"));
+		r = x_set_text(p, jd_paths(d, t, "note_tweet.text") ?
+			       jd_paths(d, t, "note_tweet.text") : jd_gets(d, t, "text"));
 	if (r == VIGIL_OK)
-		r = post_set(&p->lang, jstr(t, "lang"));
-	json_array_foreach(json_object_get(t, "referenced_tweets"), i, ref)
-		if (r == VIGIL_OK && jstr(ref, "type") &&
-		    strcmp(jstr(ref, "type"), "replied_to") == 0)
-			r = post_set(&p->in_reply_to, jstr(ref, "id"));
+		r = post_set(&p->lang, jd_gets(d, t, "lang"));
+	list = jd_get(d, t, "referenced_tweets");
+	jd_foreach(d, list, i, ref)
+		if (r == VIGIL_OK && jd_gets(d, ref, "type") &&
+		    strcmp(jd_gets(d, ref, "type"), "replied_to") == 0)
+			r = post_set(&p->in_reply_to, jd_gets(d, ref, "id"));
 	if (r == VIGIL_OK)
 		r = post_set(&p->author_id, author_id);
 	if (r == VIGIL_OK)
 		r = post_set(&p->author_handle, username);
 	if (r == VIGIL_OK)
-		r = post_set(&p->author_name, jstr(user, "name"));
+		r = post_set(&p->author_name, jd_gets(d, user, "name"));
 	if (r == VIGIL_OK && username)
 		r = post_setf(&p->author_url, "https://x.com/%s", username);
-	json_array_foreach(json_object_get(json_object_get(t, "attachments"),
-					   "media_keys"), i, key) {
-		const json_t *m = x_include(root, "media", "media_key",
-					    json_string_value(key));
+	list = jd_path(d, t, "attachments.media_keys");
+	jd_foreach(d, list, i, key) {
+		jref m = x_include(d, "media", "media_key", jd_str(d, key));
 
-		if (r == VIGIL_OK && m)
-			r = post_add_attachment(p, jstr(m, "url") ? jstr(m, "url") :
-						jstr(m, "preview_image_url"),
-						jstr(m, "type"));
+		if (r == VIGIL_OK && m != JNONE)
+			r = post_add_attachment(p, jd_gets(d, m, "url") ? jd_gets(d, m, "url") :
+						jd_gets(d, m, "preview_image_url"),
+						jd_gets(d, m, "type"));
 	}
 	if (r == VIGIL_OK)
 		r = post_set_payload(p, raw, raw_len);
@@ -198,24 +198,24 @@ x_page_parse(vigil_source *src, const struct walk *w,
 	     char *errbuf)
 {
 	static const char *const path[] = { "data", NULL };
-	json_t *root = NULL, *items, *t;
-	struct jspan *spans = NULL;
+	struct jdoc *d = NULL;
+	jref items, t;
 	const char *next;
 	vigil_error r;
 	size_t i;
 
-	r = page_load(resp, path, "x tweets", &root, &items, &spans, errbuf);
+	r = page_load(resp, path, "x tweets", &d, &items, errbuf);
 	if (r != VIGIL_OK)
 		return r;
-	if (!items && json_object_get(root, "errors") &&
-	    !json_object_get(root, "meta")) {
+	if (items == JNONE && jd_get(d, 0, "errors") != JNONE &&
+	    jd_get(d, 0, "meta") == JNONE) {
 		r = vigil_fail(errbuf, VIGIL_E_HTTP, "x tweets: error response: %.200s",
-			       jstr(json_array_get(json_object_get(root, "errors"), 0),
-				    "detail") ? : "(no detail)");
+			       jd_gets(d, jd_index(d, jd_get(d, 0, "errors"), 0),
+				       "detail") ? : "(no detail)");
 		goto out;
 	}
-	json_array_foreach(items, i, t) {
-		const char *id = jstr(t, "id");
+	jd_foreach(d, items, i, t) {
+		const char *id = jd_gets(d, t, "id");
 		vigil_post *p;
 
 		if (i == 0 && id && !(out->top = strdup(id))) {
@@ -226,7 +226,7 @@ x_page_parse(vigil_source *src, const struct walk *w,
 			out->reached = true;
 			break;
 		}
-		r = x_post(root, t, resp->body.data + spans[i].start, spans[i].len, &p);
+		r = x_post(d, t, resp->body.data + d->tok[t].start, d->tok[t].len, &p);
 		if (r == VIGIL_OK)
 			r = page_add(out, p);
 		if (r != VIGIL_OK) {
@@ -236,12 +236,11 @@ x_page_parse(vigil_source *src, const struct walk *w,
 			goto out;
 		}
 	}
-	next = jpath(root, "meta.next_token");
+	next = jd_paths(d, 0, "meta.next_token");
 	if (items && next && !(out->next = strdup(next)))
 		r = VIGIL_E_NOMEM;
 out:
-	free(spans);
-	json_decref(root);
+	jdoc_free(d);
 	return r;
 }
 
@@ -265,10 +264,11 @@ x_exists_parse(vigil_source *src, const char *id,
 {
 	json_t *o;
 
-	if (resp->status == 404) {
-		*exists = false;
-		return VIGIL_OK;
-	}
+	/* This API answers 200 for a missing post; a 404 means a wrong
+	 * base URL, which must never read as "deleted". */
+	if (resp->status == 404 || resp->status == 410)
+		return vigil_fail(errbuf, VIGIL_E_HTTP, "%s: HTTP %ld checking %s",
+				  src->conn->name, resp->status, id);
 	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
 	if (!json_is_object(o)) {
 		json_decref(o);

@@ -66,18 +66,18 @@ youtube_page_request(vigil_source *src, const struct walk *w,
 }
 
 static vigil_error
-youtube_post(const json_t *thread, const char *raw, size_t raw_len,
+youtube_post(const struct jdoc *d, jref thread, const char *raw, size_t raw_len,
 	     vigil_post **out)
 {
-	const json_t *c = json_object_get(json_object_get(thread, "snippet"),
+	jref c = jd_get(d, jd_get(d, thread, "snippet"),
 					  "topLevelComment");
-	const json_t *s = json_object_get(c, "snippet");
-	const char *id = jstr(c, "id"), *video = jstr(s, "videoId");
-	const char *channel = jpath(s, "authorChannelId.value");
+	jref s = jd_get(d, c, "snippet");
+	const char *id = jd_gets(d, c, "id"), *video = jd_gets(d, s, "videoId");
+	const char *channel = jd_paths(d, s, "authorChannelId.value");
 	vigil_post *p;
 	vigil_error r;
 
-	if (!id || !json_is_object(s))
+	if (!id || !jd_is(d, s, JOBJECT))
 		return VIGIL_E_PARSE;
 	p = post_new("youtube");
 	if (!p)
@@ -86,22 +86,22 @@ youtube_post(const json_t *thread, const char *raw, size_t raw_len,
 	if (r == VIGIL_OK && video)
 		r = post_setf(&p->url, "https://www.youtube.com/watch?v=%s&lc=%s",
 			      video, id);
-	else if (r == VIGIL_OK && jstr(s, "channelId"))
+	else if (r == VIGIL_OK && jd_gets(d, s, "channelId"))
 		r = post_setf(&p->url, "https://www.youtube.com/channel/%s?lc=%s",
-			      jstr(s, "channelId"), id);
+			      jd_gets(d, s, "channelId"), id);
 	if (r == VIGIL_OK)
-		r = post_set_time(p, jstr(s, "publishedAt"));
-	if (r == VIGIL_OK && jstr(s, "textDisplay"))
-		r = post_set_html(&p->text, jstr(s, "textDisplay"));
+		r = post_set_time(p, jd_gets(d, s, "publishedAt"));
+	if (r == VIGIL_OK && jd_gets(d, s, "textDisplay"))
+		r = post_set_html(&p->text, jd_gets(d, s, "textDisplay"));
 	else if (r == VIGIL_OK)
-		r = post_set_html(&p->text, jstr(s, "textOriginal"));
+		r = post_set_html(&p->text, jd_gets(d, s, "textOriginal"));
 	if (r == VIGIL_OK)
 		r = post_set(&p->author_id, channel);
 	/* The display name is the @handle nowadays. */
 	if (r == VIGIL_OK)
-		r = post_set(&p->author_handle, jstr(s, "authorDisplayName"));
+		r = post_set(&p->author_handle, jd_gets(d, s, "authorDisplayName"));
 	if (r == VIGIL_OK)
-		r = post_set(&p->author_url, jstr(s, "authorChannelUrl"));
+		r = post_set(&p->author_url, jd_gets(d, s, "authorChannelUrl"));
 	if (r == VIGIL_OK)
 		r = post_set_payload(p, raw, raw_len);
 	if (r != VIGIL_OK) {
@@ -118,18 +118,18 @@ youtube_page_parse(vigil_source *src, const struct walk *w,
 		   char *errbuf)
 {
 	static const char *const path[] = { "items", NULL };
-	json_t *root = NULL, *items, *t;
-	struct jspan *spans = NULL;
+	struct jdoc *d = NULL;
+	jref items, t;
 	vigil_error r;
 	size_t i;
 
-	r = page_load(resp, path, "youtube commentThreads", &root, &items,
-		      &spans, errbuf);
+	r = page_load(resp, path, "youtube commentThreads", &d, &items,
+		      errbuf);
 	if (r != VIGIL_OK)
 		return r;
-	json_array_foreach(items, i, t) {
-		const char *id = jpath(t, "snippet.topLevelComment.id");
-		const char *at = jpath(t, "snippet.topLevelComment.snippet.publishedAt");
+	jd_foreach(d, items, i, t) {
+		const char *id = jd_paths(d, t, "snippet.topLevelComment.id");
+		const char *at = jd_paths(d, t, "snippet.topLevelComment.snippet.publishedAt");
 		int64_t ms;
 		vigil_post *p;
 
@@ -146,18 +146,17 @@ youtube_page_parse(vigil_source *src, const struct walk *w,
 			out->reached = true;
 			break;
 		}
-		r = youtube_post(t, resp->body.data + spans[i].start, spans[i].len, &p);
+		r = youtube_post(d, t, resp->body.data + d->tok[t].start, d->tok[t].len, &p);
 		if (r == VIGIL_OK)
 			r = page_add(out, p);
 		if (r != VIGIL_OK)
 			goto out;
 	}
-	if (json_array_size(items) > 0 && jstr(root, "nextPageToken") &&
-	    !(out->next = strdup(jstr(root, "nextPageToken"))))
+	if (jd_count(d, items) > 0 && jd_gets(d, 0, "nextPageToken") &&
+	    !(out->next = strdup(jd_gets(d, 0, "nextPageToken"))))
 		r = VIGIL_E_NOMEM;
 out:
-	free(spans);
-	json_decref(root);
+	jdoc_free(d);
 	return r;
 }
 
@@ -187,10 +186,11 @@ youtube_exists_parse(vigil_source *src, const char *id,
 {
 	json_t *o;
 
-	if (resp->status == 404) {
-		*exists = false;
-		return VIGIL_OK;
-	}
+	/* This API answers 200 for a missing post; a 404 means a wrong
+	 * base URL, which must never read as "deleted". */
+	if (resp->status == 404 || resp->status == 410)
+		return vigil_fail(errbuf, VIGIL_E_HTTP, "%s: HTTP %ld checking %s",
+				  src->conn->name, resp->status, id);
 	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
 	if (!json_is_array(json_object_get(o, "items"))) {
 		json_decref(o);

@@ -169,6 +169,8 @@ vigil_source_new(const vigil_source_config *cfg, vigil_source **out,
 		r = dup_opt(&src->channel, cfg->channel);
 	if (r == VIGIL_OK)
 		r = dup_opt(&src->video, cfg->video);
+	if (r == VIGIL_OK)
+		r = dup_opt(&src->session_file, cfg->session_file);
 	if (r != VIGIL_OK)
 		goto out;
 	if (src->search && !src->query) {
@@ -225,6 +227,7 @@ vigil_source_free(vigil_source *src)
 	free(src->account);
 	free(src->channel);
 	free(src->video);
+	free(src->session_file);
 	free(src);
 }
 
@@ -417,48 +420,26 @@ parsed_page_clear(struct parsed_page *pp)
 
 vigil_error
 page_load(const struct http_response *resp, const char *const *path,
-	  const char *what, json_t **root, json_t **items,
-	  struct jspan **spans, char *errbuf)
+	  const char *what, struct jdoc **doc, jref *items, char *errbuf)
 {
-	json_error_t jerr;
-	json_t *j, *a;
-	struct jspan *sp = NULL;
-	size_t n = 0;
+	char msg[VIGIL_ERRBUF_SIZE];
+	struct jdoc *d = NULL;
+	jref a = 0;
 	vigil_error r;
 
-	j = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len,
-		       JSON_REJECT_DUPLICATES, &jerr);
-	if (!j)
-		return vigil_fail(errbuf, VIGIL_E_PARSE,
-				  "%s: invalid JSON at line %d column %d: %s",
-				  what, jerr.line, jerr.column, jerr.text);
-	a = j;
+	r = jdoc_parse(resp->body.data ? resp->body.data : "", resp->body.len,
+		       &d, msg);
+	if (r != VIGIL_OK)
+		return vigil_fail(errbuf, r, "%s: invalid JSON: %s", what, msg);
 	for (size_t i = 0; path[i]; i++)
-		a = json_object_get(a, path[i]);
-	if (!a && path[0]) {
-		/* An absent list (X sends no "data" when empty) is empty. */
-		*root = j;
-		*items = NULL;
-		*spans = NULL;
-		return VIGIL_OK;
+		a = jd_get(d, a, path[i]);
+	/* An absent list (X sends no "data" when empty) is empty. */
+	if (a != JNONE && !jd_is(d, a, JARRAY)) {
+		jdoc_free(d);
+		return vigil_fail(errbuf, VIGIL_E_PARSE, "%s: '%s' is not an array",
+				  what, path[0] ? path[0] : "(top level)");
 	}
-	if (!json_is_array(a)) {
-		r = vigil_fail(errbuf, VIGIL_E_PARSE, "%s: '%s' is not an array",
-			       what, path[0] ? path[0] : "(top level)");
-		goto fail;
-	}
-	r = jspan_array(resp->body.data, resp->body.len, path, &sp, &n);
-	if (r != VIGIL_OK || n != json_array_size(a)) {
-		r = vigil_fail(errbuf, VIGIL_E_PARSE, "%s: could not delimit posts",
-			       what);
-		goto fail;
-	}
-	*root = j;
+	*doc = d;
 	*items = a;
-	*spans = sp;
 	return VIGIL_OK;
-fail:
-	free(sp);
-	json_decref(j);
-	return r;
 }

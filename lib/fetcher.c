@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "vigil-private.h"
 
@@ -29,6 +30,7 @@ struct fetch {
 	bool authing;          /* the running transfer is the login */
 	bool refreshing;       /* ... with a refresh token */
 	unsigned auth_tries;
+	bool restarted;        /* a stale page token restarted the walk */
 	bool exists;
 	struct http_xfer x;
 	vigil_fetch_result *result;
@@ -291,6 +293,9 @@ step(vigil_fetcher *f, struct fetch *fe, CURLcode cc)
 	if (fe->authing) {
 		if (r == VIGIL_OK)
 			r = c->auth_parse(src, resp, msg);
+		/* The answer to a login holds tokens: wipe it. */
+		if (resp->body.data)
+			sodium_memzero(resp->body.data, resp->body.len);
 		if (r == VIGIL_OK) {
 			r = send_request(f, fe, false);
 		} else if (fe->refreshing && resp->status >= 400 &&
@@ -316,6 +321,25 @@ step(vigil_fetcher *f, struct fetch *fe, CURLcode cc)
 		src->bearer = NULL;
 		msg[0] = '\0';
 		r = send_request(f, fe, true);
+		if (r != VIGIL_OK)
+			finish(f, fe, r);
+		return;
+	}
+	if (r == VIGIL_E_HTTP && fe->kind == FETCH_PAGE && fe->walk.next &&
+	    !fe->restarted && resp->status >= 400 && resp->status < 500) {
+		/* The platform no longer knows the page token of a walk
+		 * in progress (it expired while we were away): walk again
+		 * from the newest post down to the same since mark. Posts
+		 * stored from the first part of the walk may come again;
+		 * none is skipped. */
+		log_warn("%s: page token refused (HTTP %ld); restarting the walk",
+			 c->name, resp->status);
+		free(fe->walk.next);
+		free(fe->walk.top);
+		fe->walk.next = fe->walk.top = NULL;
+		fe->restarted = true;
+		msg[0] = '\0';
+		r = send_request(f, fe, false);
 		if (r != VIGIL_OK)
 			finish(f, fe, r);
 		return;

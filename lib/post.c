@@ -159,26 +159,6 @@ jstr(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
-const char *
-jpath(const json_t *obj, const char *path)
-{
-	char key[64];
-
-	for (;;) {
-		const char *dot = strchr(path, '.');
-		size_t n = dot ? (size_t)(dot - path) : strlen(path);
-
-		if (n >= sizeof(key))
-			return NULL;
-		memcpy(key, path, n);
-		key[n] = '\0';
-		obj = json_object_get(obj, key);
-		if (!dot)
-			return json_string_value(obj);
-		path = dot + 1;
-	}
-}
-
 static json_t *
 jnull_or_str(const char *s)
 {

@@ -185,15 +185,52 @@ vigil_error ledger_leaves(vigil_ledger *ledger, uint64_t n,
 vigil_error batch_add_json(vigil_batch *batch, const char *kind, json_t *body,
 			   char *errbuf);
 
-/* jspan.c: byte spans of the elements of one array inside a JSON text,
- * so that each post's raw bytes can be kept exactly as the platform sent
- * them. `path` names object members from the top (NULL-terminated; empty
- * for a top-level array). Validates only what it walks through. */
-struct jspan {
-	size_t start, len;
+/* jdoc.c: a fast, strict, read-only JSON reader (a token tape). */
+enum jtype { JNULL, JFALSE, JTRUE, JNUMBER, JSTRING, JARRAY, JOBJECT };
+struct jtok {
+	uint8_t type;
+	uint32_t start, len;   /* the value's bytes in the original text */
+	uint32_t count;        /* arrays: elements; objects: members */
+	uint32_t next;         /* index of the token after this value */
 };
-vigil_error jspan_array(const char *json, size_t len, const char *const *path,
-			struct jspan **spans, size_t *n);
+struct jdoc {
+	const char *text;      /* the caller's text, not owned */
+	size_t len;
+	char *copy;            /* strings unescaped and NUL-terminated here */
+	struct jtok *tok;      /* tok[0] is the root; object members are
+				* a key token followed by the value */
+	size_t n, alloc;
+};
+typedef int32_t jref;          /* a token index; JNONE: absent */
+#define JNONE ((jref)-1)
+/* `text` must outlive the document (spans point into it). */
+vigil_error jdoc_parse(const char *text, size_t len, struct jdoc **out,
+		       char *errbuf);
+void jdoc_free(struct jdoc *d);
+jref jd_get(const struct jdoc *d, jref obj, const char *key);
+/* A dotted member path such as "author.did". */
+jref jd_path(const struct jdoc *d, jref v, const char *path);
+jref jd_index(const struct jdoc *d, jref arr, size_t index);
+/* A string's decoded text (borrowed), or NULL if v is not a string. */
+const char *jd_str(const struct jdoc *d, jref v);
+bool jd_num(const struct jdoc *d, jref v, double *out);
+static inline bool
+jd_is(const struct jdoc *d, jref v, enum jtype t)
+{
+	return v != JNONE && d->tok[v].type == t;
+}
+static inline size_t
+jd_count(const struct jdoc *d, jref v)
+{
+	return v == JNONE ? 0 : d->tok[v].count;
+}
+#define jd_gets(d, obj, key) jd_str((d), jd_get((d), (obj), (key)))
+#define jd_paths(d, obj, path) jd_str((d), jd_path((d), (obj), (path)))
+/* Iterate over an array's elements: i counts, v is each element. */
+#define jd_foreach(d, arr, i, v) \
+	for ((i) = 0, (v) = jd_is((d), (arr), JARRAY) ? (arr) + 1 : JNONE; \
+	     (i) < jd_count((d), (arr)) && jd_is((d), (arr), JARRAY); \
+	     (i)++, (v) = (jref)(d)->tok[(v)].next)
 
 /* html.c */
 /* Text never outgrows this: a NUL byte (1) becomes U+FFFD (3). */
@@ -299,8 +336,6 @@ vigil_error post_add_attachment(vigil_post *p, const char *url,
 vigil_error post_set_payload(vigil_post *p, const char *bytes, size_t len);
 /* Borrowed string member of obj, or NULL. */
 const char *jstr(const json_t *obj, const char *key);
-/* Borrowed string at a dotted path such as "author.did", or NULL. */
-const char *jpath(const json_t *obj, const char *path);
 
 /* connector.c: the table every platform fills, and the walk. */
 struct walk {
@@ -321,11 +356,12 @@ bool mark_reached(const char *since, const char *key, int64_t time_ms);
 char *mark_make(const char *key, const char *time);
 vigil_error page_add(struct parsed_page *pp, vigil_post *post);
 void parsed_page_clear(struct parsed_page *pp);
-/* Parse a page body and find each item's raw bytes; *items borrowed from
- * *root. On failure errbuf says where. */
+/* Parse a page body; *items is the array at `path` (JNONE if absent).
+ * Each item's raw bytes are its token's span in resp->body. On failure
+ * errbuf says where. Free *doc with jdoc_free(). */
 vigil_error page_load(const struct http_response *resp, const char *const *path,
-		      const char *what, json_t **root, json_t **items,
-		      struct jspan **spans, char *errbuf);
+		      const char *what, struct jdoc **doc, jref *items,
+		      char *errbuf);
 
 struct connector {
 	const char *name;
@@ -362,6 +398,7 @@ struct vigil_source {
 	char *bearer;                 /* session token from auth; wiped */
 	char *refresh;                /* Bluesky refresh token; wiped */
 	char *did;                    /* Bluesky account DID */
+	char *session_file;           /* Bluesky session cache, or NULL */
 	int64_t bearer_expires_ms;
 	unsigned page_size;
 	struct http_options http;

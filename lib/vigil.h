@@ -430,8 +430,10 @@ typedef struct vigil_post {
 /* Free a post and everything it owns; NULL is a no-op. */
 VIGIL_EXPORT void vigil_post_free(vigil_post *post);
 
-/* The post as one JSON line of `vigilctl ingest` input (spec section 4),
- * with `raw` holding the payload and `source`/`clinician` when not NULL.
+/* The post as one JSON line of `vigilctl ingest` input (spec section 4):
+ * platform, post, author, attachments ([{url, type}]), `source` and
+ * `clinician` when not NULL, and `raw`: the payload bytes themselves,
+ * verbatim, when they hold no line break (else re-serialised compactly).
  * No trailing newline; the caller frees *out. */
 VIGIL_EXPORT vigil_error vigil_post_to_json(const vigil_post *post,
 					    const char *source,
@@ -454,6 +456,9 @@ typedef struct vigil_source_config {
 	const char *query;        /* search terms (search mode; YouTube filter) */
 	const char *token_file;   /* secret: token, app password or key=value
 				   * lines; must not be group/other-readable */
+	const char *session_file; /* Bluesky: keep the session's refresh token
+				   * here (mode 0600) so that a restart need not
+				   * log in again; NULL: in memory only */
 	const char *account;      /* Bluesky identifier, X user id, Reddit
 				   * username (for the User-Agent) */
 	const char *channel;      /* YouTube channel id */
@@ -472,15 +477,21 @@ typedef struct vigil_source vigil_source;
  * which wipes the secrets. */
 VIGIL_EXPORT vigil_error vigil_source_new(const vigil_source_config *cfg,
 					  vigil_source **out, char *errbuf);
+/* NULL is a no-op. */
 VIGIL_EXPORT void vigil_source_free(vigil_source *source);
+/* The platform's name (a static string). */
 VIGIL_EXPORT const char *vigil_source_platform(const vigil_source *source);
 
-/* One page of a walk from the newest post back to the last-seen one.
- * `cursor` is the cursor to store once `posts` are durably stored; pass it
- * to the next fetch. While `more` is true the walk is not finished and the
- * next fetch continues it (a crash in between resumes there: nothing is
- * skipped). Cursors are opaque printable strings without newlines; NULL or
- * "" means "never polled". */
+/* One page of a walk from the newest post back to the last-seen one;
+ * posts newest first. `cursor` is the cursor to store once `posts` are
+ * durably stored; pass it to the next fetch. While `more` is true the walk
+ * is not finished and the next fetch continues it (a crash in between
+ * resumes there: nothing is skipped). If the platform has forgotten the
+ * page token by then, the walk starts again from the newest post: posts
+ * may then come twice (keep one per platform and post id), never not at
+ * all. Cursors are opaque printable strings without newlines; NULL or ""
+ * means "never polled" (the walk then goes back as far as the platform
+ * allows). The page owns its posts and cursor. */
 typedef struct vigil_page {
 	vigil_post **posts;
 	size_t n_posts;
@@ -495,7 +506,8 @@ VIGIL_EXPORT void vigil_page_free(vigil_page *page);
 typedef struct vigil_fetcher vigil_fetcher;
 
 VIGIL_EXPORT vigil_error vigil_fetcher_new(vigil_fetcher **out);
-/* Cancels transfers still running; sources are not freed. */
+/* Cancels transfers still running and frees results not yet polled;
+ * sources are not freed. NULL is a no-op. */
 VIGIL_EXPORT void vigil_fetcher_free(vigil_fetcher *fetcher);
 
 /* Start fetching the next page of `source` after `cursor` (logging in

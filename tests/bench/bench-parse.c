@@ -48,17 +48,22 @@ static int
 bench(size_t k)
 {
 	char path[1024], *data = NULL, err[VIGIL_ERRBUF_SIZE];
-	struct jspan *spans = NULL;
+	struct jdoc *doc = NULL;
+	jref items = 0, first;
 	struct http_response resp;
 	vigil_source src = { .conn = pages[k].conn };
 	struct walk w = { 0 };
-	size_t len, n;
+	size_t len;
 	double t0, us;
 	int rc = 1;
 
 	snprintf(path, sizeof(path), "%s/fixtures/%s", VIGIL_TEST_DIR, pages[k].fixture);
-	if (vigil_read_file(path, 1 << 20, &data, &len, err) != VIGIL_OK ||
-	    jspan_array(data, len, pages[k].path, &spans, &n) != VIGIL_OK || n == 0) {
+	if (vigil_read_file(path, 1 << 20, &data, &len, err) == VIGIL_OK &&
+	    jdoc_parse(data, len, &doc, err) == VIGIL_OK)
+		for (size_t i = 0; pages[k].path[i]; i++)
+			items = jd_get(doc, items, pages[k].path[i]);
+	first = doc ? jd_index(doc, items, 0) : JNONE;
+	if (first == JNONE) {
 		fprintf(stderr, "bench-parse: cannot load %s\n", path);
 		goto out;
 	}
@@ -68,7 +73,7 @@ bench(size_t k)
 	for (int i = 0; i < POSTS; i++) {
 		if (i)
 			vbuf_addc(&resp.body, ',');
-		vbuf_add(&resp.body, data + spans[0].start, spans[0].len);
+		vbuf_add(&resp.body, data + doc->tok[first].start, doc->tok[first].len);
 	}
 	vbuf_adds(&resp.body, pages[k].tail);
 	t0 = now_us();
@@ -91,7 +96,7 @@ bench(size_t k)
 	http_response_clear(&resp);
 	rc = 0;
 out:
-	free(spans);
+	jdoc_free(doc);
 	free(data);
 	return rc;
 }

@@ -29,6 +29,28 @@ try:
     check(stats2["refreshes"] >= 3 and stats2["logins"] == 2,
           "bluesky: sessions renewed by refreshSession (%s)" % stats2)
     srv.control("scenario", name="normal")
+    # A session file lets the next run refresh instead of logging in.
+    sess = os.path.join(srv.tmp, "bsky.session")
+    before = srv.control("stats")
+    for _ in range(3):
+        r = pl.fetch(srv.args("bluesky") + ["--session-file", sess])
+        outputs.append(r)
+        check(r.rc == 0 and r.posts, "bluesky with a session file (%s)" % r.stderr.strip())
+    after = srv.control("stats")
+    check(after["logins"] - before["logins"] == 1 and after["refreshes"] - before["refreshes"] == 2,
+          "bluesky: one login, then refreshes from the session file (%s -> %s)" % (before, after))
+    check(os.stat(sess).st_mode & 0o777 == 0o600, "session file is mode 0600")
+    # A revoked refresh token: log in afresh, no error.
+    with open(sess) as f:
+        revoked = json.load(f)
+    revoked["refreshJwt"] = "revoked"
+    fd = os.open(sess, os.O_WRONLY | os.O_TRUNC)
+    os.write(fd, json.dumps(revoked).encode())
+    os.close(fd)
+    r = pl.fetch(srv.args("bluesky") + ["--session-file", sess])
+    outputs.append(r)
+    check(r.rc == 0 and r.posts and srv.control("stats")["logins"] == after["logins"] + 1,
+          "bluesky: a revoked session falls back to a login (%s)" % r.stderr.strip())
 
     r = pl.fetch(srv.args("reddit"))
     outputs.append(r)
@@ -53,6 +75,16 @@ try:
         lines = [json.loads(l) for l in r2.stdout.splitlines()]
         check(r2.rc == 0 and lines == [{"id": gone, "exists": False}, {"id": kept, "exists": True}],
               "%s: notices the deletion (%s / %s)" % (platform, r2.stdout.strip(), r2.stderr.strip()))
+    # A wrong base URL (a 404 that is not the platform's) is an error,
+    # never "deleted".
+    for platform in pl.ALL:
+        a = srv.args(platform)
+        i = a.index("--base-url")
+        a[i + 1] = srv.url + "/nowhere"
+        r = pl.fetch(a + ["--exists", "t1_c00001" if platform == "reddit" else "1"])
+        outputs.append(r)
+        check(r.rc == 4 and "exists" not in r.stdout,
+              "%s: a 404 from a wrong base URL is an error (%s)" % (platform, r.stderr.strip()))
     for r in outputs:
         check("SECRET" not in r.stdout and "SECRET" not in r.stderr, "no secret in output")
 finally:

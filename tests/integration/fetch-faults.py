@@ -67,6 +67,15 @@ try:
               "%s: oversized body refused (%s)" % (platform, r.stderr.strip()))
 
     srv.control("scenario", name="normal")
+    # A walk resumed with a page token the platform no longer knows starts
+    # again from the top, down to the same since mark: nothing is lost.
+    r = pl.fetch(srv.args("x") + ["--page-size", "10"])
+    since = r.posts[12]["post"]["id"]
+    stale = '{"since":"%s","top":"%s","next":"expired-token"}' % (since, r.posts[0]["post"]["id"])
+    r2 = pl.fetch(srv.args("x") + ["--since-cursor", stale, "--page-size", "10"])
+    check(r2.rc == 0 and [p["post"]["id"] for p in r2.posts] == [p["post"]["id"] for p in r.posts[:12]]
+          and "restarting the walk" in r2.stderr,
+          "x: a stale page token restarts the walk (%d posts, %s)" % (len(r2.posts), r2.stderr.strip()))
     # Plain http is for loopback only; https elsewhere.
     for url in ("http://example.com", "http://10.0.0.1:8080", "ftp://127.0.0.1/"):
         r = pl.fetch(["--platform", "mastodon", "--base-url", url,
@@ -77,6 +86,14 @@ try:
         r = pl.fetch(["--platform", "mastodon", "--base-url", url, "--retries", "0",
                       "--token-file", srv.tokens["mastodon"]])
         check("refusing" not in r.stderr, "allows loopback %s (%s)" % (url, r.stderr.strip()))
+    # Proxies come from the usual environment variables: with http_proxy
+    # naming the platform server, a base URL nobody listens on still works.
+    env = dict(os.environ, http_proxy=srv.url, no_proxy="")
+    p = pl.subprocess.run([pl.VIGILCTL, "fetch", "--platform", "mastodon", "--base-url",
+                           "http://127.0.0.1:9", "--token-file", srv.tokens["mastodon"],
+                           "--retries", "0"], capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and len(p.stdout.splitlines()) == 30,
+          "http_proxy is honoured (%s)" % p.stderr.strip())
     # A token file others may read is refused; tokens never reach output.
     loose = os.path.join(srv.tmp, "loose.token")
     with open(loose, "w") as f:
@@ -94,4 +111,21 @@ try:
           "a rejected token (%s)" % r.stderr.strip())
 finally:
     srv.stop()
+
+# TLS verification is always on: a self-signed certificate is refused.
+if pl.shutil.which("openssl"):
+    d = pl.tempfile.mkdtemp(prefix="vigil-tls-")
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    pl.subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                       "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                       "-keyout", key, "-out", cert], check=True, capture_output=True)
+    tls = pl.Server(posts=5, tls=(cert, key))
+    try:
+        r = pl.fetch(tls.args("mastodon") + ["--retries", "0"])
+        check(r.rc == 4 and not r.posts and "certificate" in r.stderr.lower(),
+              "https with a self-signed certificate is refused (%s)" % r.stderr.strip())
+    finally:
+        tls.stop()
+else:
+    check(False, "openssl is needed for the TLS check")
 pl.finish()

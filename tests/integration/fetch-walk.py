@@ -108,6 +108,10 @@ try:
               if q["path"].startswith(("/message/", "/search"))), "reddit raw_json=1")
     check(any("since_id=" in q["path"] for q in reqs if q["path"].startswith("/api/v1/notif")),
           "mastodon since_id")
+    # The pages of one walk share a connection (keep-alive).
+    first = [q for q in reqs if q["path"].startswith("/api/v1/notif")][:7]
+    check(len({q["client_port"] for q in first}) == 1,
+          "one connection for a seven-page walk (%d)" % len({q["client_port"] for q in first}))
 finally:
     srv.stop()
 pl.finish()

@@ -3,6 +3,7 @@
 a free loopback port, write token files, run `vigilctl fetch`."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,19 +34,20 @@ def finish():
 
 
 class Server:
-    def __init__(self, scenario="normal", posts=250):
+    def __init__(self, scenario="normal", posts=250, tls=None):
         self.tmp = tempfile.mkdtemp(prefix="vigil-platform-")
         pf = os.path.join(self.tmp, "port")
-        self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(SRC, "tests", "platform-server", "server.py"),
-             "--scenario", scenario, "--posts", str(posts), "--port-file", pf],
-            stdout=subprocess.DEVNULL)
+        cmd = [sys.executable, os.path.join(SRC, "tests", "platform-server", "server.py"),
+               "--scenario", scenario, "--posts", str(posts), "--port-file", pf]
+        if tls:
+            cmd += ["--tls"] + list(tls)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
         for _ in range(200):
             if os.path.exists(pf):
                 break
             time.sleep(0.05)
         self.port = int(open(pf).read())
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.port)
         self.tokens = {}
         secrets = {
             "mastodon": server.TOKENS["mastodon"],

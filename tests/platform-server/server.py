@@ -25,6 +25,7 @@ binds 127.0.0.1 port 0, prints "PORT <n>" on stdout and writes the port to
   invalid      listing bodies are not JSON
   huge         listing bodies are 3 MB
   expired      Bluesky access tokens expire after one use (ExpiredToken)
+  slow         listing requests answer after one second
 
 Control endpoints: /_control/add?platform=P&n=N (N new posts on top),
 /_control/delete?platform=P&id=ID, /_control/requests (the request log as
@@ -254,7 +255,8 @@ class Handler(BaseHTTPRequestHandler):
             h["X-Goog-Api-Key"] = "<redacted>"
         with ST.lock:
             ST.requests.append({"method": self.command, "path": self.path,
-                                "headers": h, "time": time.time()})
+                                "headers": h, "time": time.time(),
+                                "client_port": self.client_address[1]})
 
     def bearer(self):
         a = self.headers.get("Authorization", "")
@@ -277,7 +279,7 @@ class Handler(BaseHTTPRequestHandler):
         for prefix, fn in ROUTES:
             if path.startswith(prefix):
                 return fn(self, path, q, body)
-        self.send(404, {"error": "not found"})
+        self.send(404, "<html><body>Not Found</body></html>", ctype="text/html")
 
     def control(self, path, q):
         one = lambda k, d=None: q.get(k, [d])[0]
@@ -309,6 +311,9 @@ class Handler(BaseHTTPRequestHandler):
         if sc == "hang":
             time.sleep(30)
             return True
+        if sc == "slow":
+            time.sleep(1)
+            return False
         if sc == "truncated":
             body = dumps({"data": [1, 2, 3], "items": [{"a": "b" * 200}]})
             self.send(200, body[: len(body) // 2])
@@ -493,7 +498,13 @@ def xapi(h, path, q, body):
         tweets = [t for t in tweets if term in t["text"].lower()]
     if "since_id" in q:
         tweets = [t for t in tweets if int(t["id"]) > int(q["since_id"][0])]
-    start = int(q[tok][0].split("-")[1]) if tok in q else 0
+    try:
+        start = int(q[tok][0].split("-")[1]) if tok in q else 0
+    except (IndexError, ValueError):
+        return h.send(400, {"errors": [{"parameters": {tok: q[tok]},
+                                        "message": "The `%s` query parameter value is not valid" % tok}],
+                            "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+                            "type": "https://api.twitter.com/2/problems/invalid-request"})
     page, nxt = offset_page(tweets, start, limit)
     if not page:
         return h.send(200, {"meta": {"result_count": 0}}, rl)
@@ -616,9 +627,16 @@ def main():
     ap.add_argument("--scenario", default="normal")
     ap.add_argument("--posts", type=int, default=250)
     ap.add_argument("--port-file")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
+                    help="serve https with this certificate and key")
     a = ap.parse_args()
     ST = State(a.posts, a.scenario)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if a.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls[0], a.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.daemon_threads = True
     port = srv.server_address[1]
     if a.port_file:
