@@ -5,9 +5,10 @@
  *
  * A post is normalised (normalize.c), scanned by one automaton
  * (automaton.c) and by the doxxing detectors (doxx.c). Each rule fires at
- * most once per post; a category's score is the sum of the weights of its
- * rules that fired, clamped to 0..1000, and it is a label when the score
- * reaches the category's threshold.
+ * most once per post; a category's score is the sum of the positive
+ * weights of its rules that fired, capped at 1000, plus the negative ones
+ * (context), floored at 0. It is a label when the score reaches the
+ * category's threshold.
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -372,7 +373,7 @@ score(const vigil_classifier *c, vigil_classification *res)
 {
 	const struct ruleset *rs = &c->rs;
 	const struct norm *n = &res->norm;
-	int sum[CAT_N] = { 0 };
+	int pos[CAT_N] = { 0 }, neg[CAT_N] = { 0 };
 	size_t nt;
 	vigil_error r;
 
@@ -382,7 +383,10 @@ score(const vigil_classifier *c, vigil_classification *res)
 		const struct rule *rule = &rs->rules[k];
 		bool full = res->mask[k] == rs->full[k];
 		if (r == VIGIL_OK && full && first_chain(res, rule, k, &s, &e)) {
-			sum[rule->cat] += rule->weight;
+			if (rule->weight > 0)
+				pos[rule->cat] += rule->weight;
+			else
+				neg[rule->cat] += rule->weight;
 			r = match_add(res, rule->cat, k, n->start[s],
 				      n->start[e]);
 		}
@@ -392,8 +396,12 @@ score(const vigil_classifier *c, vigil_classification *res)
 	}
 	if (r != VIGIL_OK)
 		return r;
+	/* Evidence for a category saturates at 1000 before context takes
+	 * its share, so "I will kill you" quoted in a report still drops. */
 	for (int i = 0; i < CAT_N; i++) {
-		res->scores[i] = sum[i] < 0 ? 0 : sum[i] > 1000 ? 1000 : sum[i];
+		int sum = (pos[i] > 1000 ? 1000 : pos[i]) + neg[i];
+
+		res->scores[i] = sum < 0 ? 0 : sum;
 		if (res->scores[i] >= c->threshold[i])
 			res->labels |= 1u << i;
 	}
