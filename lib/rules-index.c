@@ -48,7 +48,8 @@ collapse_doubles(const char *in, char *out)
 }
 
 static vigil_error
-pattern_add(struct ruleset *rs, size_t *apats, const char *text, uint32_t lit)
+pattern_add(struct ruleset *rs, size_t *apats, const char *text, uint32_t lit,
+	    bool prefix)
 {
 	struct pattern *p;
 
@@ -66,7 +67,7 @@ pattern_add(struct ruleset *rs, size_t *apats, const char *text, uint32_t lit)
 		return VIGIL_E_NOMEM;
 	p->lit = lit;
 	p->len = (uint32_t)strlen(text);
-	p->prefix = rs->lits[lit].prefix;
+	p->prefix = prefix;
 	p->nspaces = rs->lits[lit].nwords;
 	rs->npats++;
 	return VIGIL_OK;
@@ -99,10 +100,12 @@ build_patterns(struct ruleset *rs)
 
 		if (rs->lits[i].det != DET_NONE || rs->lits[i].nparts)
 			continue;
-		r = pattern_add(rs, &apats, t, i);
+		/* The variant matches whole words only: "kil" for "kill*" is
+		 * fine, "niger*" for "nigger*" is not. */
+		r = pattern_add(rs, &apats, t, i, rs->lits[i].prefix);
 		if (r == VIGIL_OK && collapse_doubles(t, variant) &&
 		    !bsearch(&key, sorted, rs->nlits, sizeof(char *), cmp_str))
-			r = pattern_add(rs, &apats, variant, i);
+			r = pattern_add(rs, &apats, variant, i, false);
 	}
 out:
 	free(variant);
