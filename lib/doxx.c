@@ -2,7 +2,8 @@
 /*
  * doxx.c - detectors for private information that rules cannot spell out
  * as words: phone numbers (digits or spelled out), street addresses,
- * e-mail addresses, licence plates, dates and identity numbers.
+ * e-mail addresses, licence plates, dates, times of day and identity
+ * numbers.
  *
  * They only say "this looks like a phone number"; whether it is private
  * (a home phone) or published (a clinic's booking line) is for the rules
@@ -52,6 +53,30 @@ static const char *const free_mail[] = {
 	"videotron.", "sympatico.", "shaw.", "rogers.", "telus.", "bell.net",
 	"orange.fr", "free.fr", "laposte.", "yandex.", "zoho.",
 };
+
+static const char *const day_parts[] = {
+	"am", "pm", "oclock", "h", "hrs", "hours",
+};
+
+/* "6am", "11pm", "18h30", "6h": one or two digits, then am, pm or h. */
+static bool
+is_time(const char *p, size_t len)
+{
+	size_t d = 0;
+
+	while (d < len && d < 3 && p[d] >= '0' && p[d] <= '9')
+		d++;
+	if (d == 0 || d > 2)
+		return false;
+	if (len - d == 2 && (p[d] == 'a' || p[d] == 'p') && p[d + 1] == 'm')
+		return true;
+	if (p[d] != 'h')
+		return false;
+	for (size_t i = d + 1; i < len; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return len - d - 1 <= 2;
+}
 
 static bool
 word_in(const char *t, size_t len, const char *const *list, size_t n)
@@ -143,6 +168,11 @@ detect_at(const struct ruleset *rs, const char *text, const struct tok *t,
 			if (word_in(text + t[j].s, t[j].e - t[j].s, street_words,
 				    VIGIL_ARRAY_SIZE(street_words)))
 				return emit(rs, DET_ADDRESS, x, &t[j], h);
+		/* 6 am, 11 pm, 7 oclock */
+		if (n >= 2 && x->ndig <= 2 && t[1].alpha &&
+		    word_in(text + t[1].s, t[1].e - t[1].s, day_parts,
+			    VIGIL_ARRAY_SIZE(day_parts)))
+			return emit(rs, DET_TIME, x, &t[1], h);
 		/* 12 march 1980 */
 		if (n >= 2 && x->ndig <= 2 && is_month(text, &t[1]))
 			return emit(rs, DET_DATE, x, n >= 3 && t[2].ndig == 4 ?
@@ -153,11 +183,14 @@ detect_at(const struct ruleset *rs, const char *text, const struct tok *t,
 	if (n >= 2 && t[1].ndig && t[1].ndig <= 2 && is_month(text, x))
 		return emit(rs, DET_DATE, x, n >= 3 && t[2].ndig == 4 ? &t[2] :
 			    &t[1], h);
+	/* Times of day: "6am", "11pm", "18h30". */
+	if (!x->alpha && is_time(text + x->s, x->e - x->s))
+		return emit(rs, DET_TIME, x, x, h);
 	/* Plates: "abc 4521", "abc4521", "7abc123". */
 	if (!x->alpha && x->e - x->s >= 5 && x->e - x->s <= 8)
 		return emit(rs, DET_PLATE, x, x, h);
-	if (x->alpha && x->e - x->s >= 2 && x->e - x->s <= 3 && n >= 2 &&
-	    t[1].ndig >= 3 && t[1].ndig <= 4)
+	if (x->alpha && x->e - x->s >= 2 && x->e - x->s <= 4 && n >= 2 &&
+	    t[1].ndig >= 2 && t[1].ndig <= 4)
 		return emit(rs, DET_PLATE, x, &t[1], h);
 	return VIGIL_OK;
 }

@@ -14,7 +14,7 @@
  * longer words, a lone `*` stands for one to three words, `@` for any
  * @handle), a `$define`, or a detector (`%phone`, `%address`,
  * `%email`, `%personal_email`, `%plate`, `%date`, `%idnum`,
- * `%spelled_phone`). Words go through the same normaliser as posts.
+ * `%spelled_phone`, `%time`). Words go through the same normaliser as posts.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -34,7 +34,7 @@ static const char *const det_names[DET_N] = {
 	[DET_PHONE] = "phone", [DET_SPELLED_PHONE] = "spelled_phone",
 	[DET_ADDRESS] = "address", [DET_EMAIL] = "email",
 	[DET_PERSONAL_EMAIL] = "personal_email", [DET_PLATE] = "plate",
-	[DET_DATE] = "date", [DET_IDNUM] = "idnum",
+	[DET_DATE] = "date", [DET_IDNUM] = "idnum", [DET_TIME] = "time",
 };
 
 struct rdefine {

@@ -215,7 +215,7 @@ size_t norm_to_text_offset(const struct norm *n, size_t orig);
 enum { CAT_THREAT, CAT_SEXUAL, CAT_DOXXING, CAT_HATE, CAT_INSULT, CAT_N };
 enum det_kind {
 	DET_NONE, DET_PHONE, DET_SPELLED_PHONE, DET_ADDRESS, DET_EMAIL,
-	DET_PERSONAL_EMAIL, DET_PLATE, DET_DATE, DET_IDNUM, DET_N,
+	DET_PERSONAL_EMAIL, DET_PLATE, DET_DATE, DET_IDNUM, DET_TIME, DET_N,
 };
 #define LIT_MAX_PARTS 4
 #define LIT_GAP_MAX 3   /* words a '*' in a phrase may stand for */

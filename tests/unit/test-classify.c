@@ -406,6 +406,8 @@ static const struct {
 	{ "she was born on March 12 1980, her birthday is coming", true },
 	{ "his SIN is 123 456 789", true },
 	{ "Dr. Morales's son plays soccer at Riverside Park every Saturday", true },
+	{ "Dr Roy walks her dog alone at 6am on Elm St every day", true },
+	{ "Nurse Ana's licence plate is BXTR 442, silver Civic", true },
 	{ "Dr. Ahmed's clinic at 200 Park Ave is accepting new patients", false },
 	{ "Book with Dr. Foster's office: 555-0199", false },
 	{ "Call the clinic at (555) 212-4433 to book an appointment", false },
