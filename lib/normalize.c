@@ -391,75 +391,104 @@ spaced_run(const struct nunit *u, size_t i, size_t nu, size_t min)
 	return count >= min && count <= 64 ? last + 1 - i : 0;
 }
 
-static inline bool
-ascii_sep(unsigned char c)
+/* Byte classes for the ASCII fast path. */
+enum { F_SEP, F_DROP, F_ALPHA, F_DIGIT, F_HEAD, F_SYM, F_SLOW };
+
+static uint8_t
+fast_class(unsigned char c)
 {
-	return c < 128 && (ascii_fold[c] == ' ' || ascii_fold[c] == 0);
+	char f;
+
+	if (c >= 128)
+		return F_SLOW;
+	f = ascii_fold[c];
+	if (f == ' ' || f == 0)
+		return F_SEP;
+	if (f == 1)
+		return F_DROP;
+	if (is_alpha(f))
+		return F_ALPHA;
+	if (is_digit(f))
+		return F_DIGIT;
+	return c == '@' || c == '#' ? F_HEAD : F_SYM;
 }
 
 /* The fast path: ASCII text whose words are plain (letters and
- * apostrophes, or only digits), with nothing spaced out or stretched.
- * One pass, no units. False means "use the general path". */
+ * apostrophes, or only digits, maybe after '@' or '#' and before
+ * punctuation), with nothing spaced out or stretched. One pass, no
+ * units. False means "use the general path". */
 static bool
 norm_ascii(struct norm *n, const unsigned char *p, size_t len)
 {
-	size_t i = 0;
+	static uint8_t cls[256];
+	char *t = n->text;
+	uint32_t *st = n->start;
+	size_t i = 0, o = 0;
 
-	out_add(n, ' ', 0);
+	if (!cls['a'])  /* idempotent, so racing threads agree */
+		for (int c = 255; c >= 0; c--)
+			cls[c] = fast_class((unsigned char)c);
+	t[o] = ' ';
+	st[o++] = 0;
 	while (i < len) {
-		size_t k, nl = 0, nd = 0, at = n->len, first = SIZE_MAX, end = i;
+		size_t tok, at;
+		unsigned nl = 0, nd = 0;
 		uint32_t last = 0;
 		bool symbol = false;
 
-		if (p[i] >= 128)
-			return false;
-		if (ascii_sep(p[i])) {
+		while (i < len && cls[p[i]] == F_SEP)
 			i++;
-			continue;
+		if (i == len)
+			break;
+		tok = i;
+		at = o;
+		if (cls[p[i]] == F_HEAD) {
+			if (p[i] == '@') {
+				t[o] = '@';
+				st[o++] = (uint32_t)i;
+			}
+			i++;
 		}
-		for (k = i; k < len && !ascii_sep(p[k]); k++) {
-			char g = p[k] < 128 ? ascii_fold[p[k]] : 0;
+		for (; i < len; i++) {
+			uint8_t k = cls[p[i]];
 
-			if (is_alpha(g) || is_digit(g)) {
+			if (k == F_ALPHA) {
+				char g = ascii_fold[p[i]];
+
+				if (symbol || (o - at >= 2 && t[o - 1] == g && t[o - 2] == g))
+					return false;  /* "d!ck", "diiie" */
+				t[o] = g;
+				st[o++] = (uint32_t)i;
+				nl++;
+				last = (uint32_t)i + 1;
+			} else if (k == F_DIGIT) {
 				if (symbol)
-					return false;  /* a symbol inside the word */
-				nl += is_alpha(g);
-				nd += is_digit(g);
-				first = first == SIZE_MAX ? k : first;
-				end = k + 1;
-			} else if (g == 0 || (g != 1 && first == SIZE_MAX &&
-					      g != '#' && g != '@')) {
-				return false;  /* not ASCII, or "$hit" */
+					return false;
+				t[o] = (char)p[i];
+				st[o++] = (uint32_t)i;
+				nd++;
+				last = (uint32_t)i + 1;
+			} else if (k == F_SEP) {
+				break;
+			} else if (k == F_SLOW || (k != F_DROP && nl + nd == 0)) {
+				return false;  /* not ASCII, or "$hit", "@@x" */
 			} else {
-				symbol |= g != 1 && first != SIZE_MAX;
+				symbol |= k != F_DROP;
 			}
 		}
-		if (first == SIZE_MAX) {  /* apostrophes, '#' or '@' alone */
-			i = k;
-			continue;
-		}
-		if ((nl && nd) || (first > i && (first - i > 1 || (p[i] == '@' && !nl))) ||
-		    (k - i == 1 && k + 2 <= len && !ascii_sep(p[k + 1]) &&
-		     (k + 2 == len || ascii_sep(p[k + 2]))))
-			return false;  /* leetspeak, an odd prefix, or "k i l l" */
-		if (p[i] == '@')
-			out_add(n, '@', (uint32_t)i);
-		for (size_t j = first; j < end; j++) {
-			char g = ascii_fold[p[j]];
-
-			if (g == 1)
-				continue;
-			if (n->len - at >= 2 && n->text[n->len - 1] == g &&
-			    n->text[n->len - 2] == g)
-				return false;  /* "diiie" */
-			out_add(n, g, (uint32_t)j);
-			last = (uint32_t)j + 1;
+		if ((nl && nd) || (p[tok] == '@' && !nl) ||
+		    (i - tok == 1 && i + 2 <= len && cls[p[i + 1]] != F_SEP &&
+		     (i + 2 == len || cls[p[i + 2]] == F_SEP)))
+			return false;  /* leetspeak, "@123", maybe "k i l l" */
+		if (nl + nd) {
+			t[o] = ' ';
+			st[o++] = last;
+		} else {
+			o = at;
 		}
 		n->ndigits += nd;
-		if (n->len > at)
-			out_add(n, ' ', last);
-		i = k;
 	}
+	n->len = o;
 	return true;
 }
 

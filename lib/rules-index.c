@@ -18,7 +18,8 @@ cmp_str(const void *a, const void *b)
 
 /* "kill you" -> "kil you": a run of three letters or more in a post folds
  * to one, so a rule word with a double letter also needs the single form.
- * Words that would drop below three letters keep their double. Returns
+ * Words that would drop below four letters keep their double: "butt" is
+ * not "but", nor "thee" "the" (rules spell out short ones, like "kil"). Returns
  * false when nothing changes. */
 static bool
 collapse_doubles(const char *in, char *out)
@@ -35,7 +36,7 @@ collapse_doubles(const char *in, char *out)
 			dbl += w[i] == w[i - 1] && w[i] >= 'a' && w[i] <= 'z';
 		for (size_t i = 0; i < wl; i++) {
 			if (i >= 2 && w[i] == w[i - 1] && w[i] >= 'a' &&
-			    w[i] <= 'z' && wl - 1 - dbl >= 3) {
+			    w[i] <= 'z' && wl - 1 - dbl >= 4) {
 				changed = true;
 				continue;
 			}
