@@ -8,7 +8,8 @@
  * "report here", so a byte costs one look-up in half the memory.
  *
  * Patterns start with a space (the left word boundary); whole-word
- * patterns also need a space after them, checked when they match.
+ * patterns also end with one, so they match only at the end of a word
+ * and the scan reports nothing inside words.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,11 @@
 
 struct automaton {
 	uint32_t *delta;     /* [state * NCLASS + class]; NULL when d16 is used */
-	uint16_t *d16;       /* the same, next state | has-output << 15 */
+	uint16_t *d16;       /* the same, next state | has-output << 15, with
+			      * states renumbered breadth first */
+	uint32_t *old;       /* d16 state number -> the others' numbering */
+	uint32_t space16;    /* d16 number of the state after a lone space */
+	uint8_t skip[NCLASS * NCLASS]; /* no pattern starts " c1c2": skip it */
 	uint8_t *flag;       /* state has output on itself or its dict chain */
 	uint32_t *out_first; /* [state]: index in out_pat, out_first[s+1] ends */
 	uint32_t *out_pat;   /* pattern ids, grouped by state */
@@ -51,6 +56,7 @@ automaton_free(struct automaton *a)
 		return;
 	free(a->delta);
 	free(a->d16);
+	free(a->old);
 	free(a->flag);
 	free(a->out_first);
 	free(a->out_pat);
@@ -62,6 +68,38 @@ size_t
 automaton_states(const struct automaton *a)
 {
 	return a->nstates;
+}
+
+/* The 16-bit table, states numbered breadth first (the order of `bfs`,
+ * root first) so the shallow states a scan visits most sit together. */
+static vigil_error
+compact(struct automaton *a, const uint32_t *bfs, size_t nbfs)
+{
+	size_t ns = a->nstates;
+	uint32_t *renum = malloc(ns * sizeof(uint32_t));
+
+	a->old = malloc(ns * sizeof(uint32_t));
+	a->d16 = malloc(ns * NCLASS * sizeof(uint16_t));
+	if (!renum || !a->old || !a->d16) {
+		free(renum);
+		return VIGIL_E_NOMEM;
+	}
+	a->old[0] = 0;
+	renum[0] = 0;
+	for (size_t k = 0; k < nbfs; k++) {
+		a->old[k + 1] = bfs[k];
+		renum[bfs[k]] = (uint32_t)k + 1;
+	}
+	a->space16 = renum[a->delta[0]];  /* root, on a space */
+	for (size_t s = 0; s < ns; s++)
+		for (int c = 0; c < NCLASS; c++) {
+			uint32_t to = a->delta[a->old[s] * NCLASS + c];
+			a->d16[s * NCLASS + c] = (uint16_t)(renum[to] | a->flag[to] << 15);
+		}
+	free(renum);
+	free(a->delta);
+	a->delta = NULL;
+	return VIGIL_OK;
 }
 
 vigil_error
@@ -108,6 +146,17 @@ automaton_build(const struct pattern *pats, size_t npats,
 		own_next[i] = own[s];
 		own[s] = (uint32_t)i;
 	}
+	/* A word whose first two characters begin no pattern can be skipped
+	 * whole: nothing can match inside it. */
+	for (int c1 = 1; c1 < NCLASS; c1++) {
+		uint32_t sp = a->delta[0], n1 = sp == UINT32_MAX ? sp :
+			a->delta[sp * NCLASS + c1];
+
+		for (int c2 = 0; c2 < NCLASS; c2++)  /* " @" ends a pattern */
+			a->skip[c1 * NCLASS + c2] = n1 == UINT32_MAX ||
+				(own[n1] == UINT32_MAX &&
+				 a->delta[n1 * NCLASS + c2] == UINT32_MAX);
+	}
 	/* Breadth first: failure links, full transitions, outputs. */
 	for (int c = 0; c < NCLASS; c++) {
 		uint32_t *t = &a->delta[c];
@@ -142,12 +191,8 @@ automaton_build(const struct pattern *pats, size_t npats,
 	}
 	a->out_first[ns] = (uint32_t)nout;
 	a->nstates = ns;
-	if (ns < 0x8000 && (a->d16 = malloc(ns * NCLASS * sizeof(uint16_t)))) {
-		for (size_t i = 0; i < ns * NCLASS; i++)
-			a->d16[i] = (uint16_t)(a->delta[i] | a->flag[a->delta[i]] << 15);
-		free(a->delta);
-		a->delta = NULL;
-	}
+	if (ns < 0x8000 && compact(a, queue, qt) != VIGIL_OK)
+		goto out;
 	*out = a;
 	a = NULL;
 	r = VIGIL_OK;
@@ -190,15 +235,20 @@ report(const struct automaton *a, const struct norm *n, uint32_t s, size_t i,
 	for (; s; s = a->dict[s]) {
 		for (uint32_t k = a->out_first[s]; k < a->out_first[s + 1]; k++) {
 			const struct pattern *p = &a->pats[a->out_pat[k]];
-			size_t len = p->len, e = i + 1;
+			size_t e = i + 1, start = i + 2 - p->len;
+			uint32_t wend = wc;
 			vigil_error r;
 
-			if (!p->prefix && t[i + 1] != ' ')
-				continue;
-			while (t[e] != ' ')
-				e++;
-			r = hits_add(h, p->lit, wc - p->nspaces + 1, wc,
-				     (uint32_t)(i + 2 - len), (uint32_t)e);
+			if (p->prefix) {
+				while (t[e] != ' ')
+					e++;
+			} else {  /* ends on the space after the word */
+				e = i;
+				start = i + 1 - p->len;
+				wend = wc - 1;
+			}
+			r = hits_add(h, p->lit, wend + 1 - p->nwords, wend,
+				     (uint32_t)start, (uint32_t)e);
 			if (r != VIGIL_OK)
 				return r;
 		}
@@ -221,12 +271,21 @@ automaton_scan(const struct automaton *a, const struct norm *n,
 			unsigned char c = t[i];
 			uint16_t x = d16[s * NCLASS + byte_class[c]];
 
-			wc += c == ' ';
 			s = x & 0x7fff;
 			if (x & 0x8000) {
-				vigil_error r = report(a, n, s, i, wc, h);
+				vigil_error r = report(a, n, a->old[s], i, wc + (c == ' '), h);
 				if (r != VIGIL_OK)
 					return r;
+			}
+			if (c != ' ')
+				continue;
+			wc++;
+			if (s == a->space16 && i + 2 < n->len &&
+			    a->skip[byte_class[t[i + 1]] * NCLASS + byte_class[t[i + 2]]]) {
+				/* Jump to the space that ends this word, from the root. */
+				i = (size_t)((const unsigned char *)memchr(t + i + 1, ' ',
+									 n->len - i - 1) - t) - 1;
+				s = 0;
 			}
 		}
 		return VIGIL_OK;

@@ -13,7 +13,7 @@
 
 #include "vigil-private.h"
 
-#define MAX_TOKENS_AHEAD 12
+#define MAX_TOKENS_AHEAD 6   /* "1 555 212 4433", "12 aspen court" */
 
 struct tok {
 	uint32_t s, e;   /* normalised text span */
@@ -332,7 +332,10 @@ doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 
 		for (size_t k = i; k < e && !digit; k++)
 			digit = n->text[k] >= '0' && n->text[k] <= '9';
-		if (digit && prev > started) {
+		/* Only a month ("march 12") or plate letters ("abc 4521") can
+		 * start a detector on the word before the digits. */
+		if (digit && prev > started && i - 1 - prev <= 9 &&
+		    n->text[prev] >= 'a' && n->text[prev] <= 'z') {
 			r = detect_at(rs, n->text, win, window(n, prev, w - 1, win), h);
 			started = prev;
 		}

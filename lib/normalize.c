@@ -413,12 +413,38 @@ fast_class(unsigned char c)
 	return c == '@' || c == '#' ? F_HEAD : F_SYM;
 }
 
-/* The fast path: ASCII text whose words are plain (letters and
- * apostrophes, or only digits, maybe after '@' or '#' and before
- * punctuation), with nothing spaced out or stretched. One pass, no
- * units. False means "use the general path". */
+/* A word the fast path cannot fold by itself ("d!ck", "k1ll", "diiie",
+ * "@user17"): hand its bytes to emit_token() as units. */
 static bool
-norm_ascii(struct norm *n, const unsigned char *p, size_t len)
+ascii_word(struct norm *n, const unsigned char *p, size_t s, size_t e,
+	   const struct norm_vocab *vocab)
+{
+	struct nunit u[64];
+	size_t k = 0;
+
+	for (size_t i = s; i < e; i++) {
+		if (ascii_fold[p[i]] == 1)
+			continue;  /* apostrophes join */
+		if (k == VIGIL_ARRAY_SIZE(u))
+			return false;
+		u[k].c = ascii_fold[p[i]];
+		u[k].s = (uint32_t)i;
+		u[k].e = (uint32_t)i + 1;
+		k++;
+	}
+	if (k)
+		emit_token(n, u, k, vocab);
+	return true;
+}
+
+/* The fast path for ASCII text: plain words (letters and apostrophes, or
+ * only digits, maybe after '@' or '#' and before punctuation) are folded
+ * here in one pass, other words through ascii_word(). False means "use
+ * the general path": the text is not ASCII, or may hold a word spaced
+ * out ("k i l l"). */
+static bool
+norm_ascii(struct norm *n, const unsigned char *p, size_t len,
+	   const struct norm_vocab *vocab)
 {
 	static uint8_t cls[256];
 	char *t = n->text;
@@ -434,7 +460,7 @@ norm_ascii(struct norm *n, const unsigned char *p, size_t len)
 		size_t tok, at;
 		unsigned nl = 0, nd = 0;
 		uint32_t last = 0;
-		bool symbol = false;
+		bool symbol = false, odd = false;
 
 		while (i < len && cls[p[i]] == F_SEP)
 			i++;
@@ -455,31 +481,37 @@ norm_ascii(struct norm *n, const unsigned char *p, size_t len)
 			if (k == F_ALPHA) {
 				char g = ascii_fold[p[i]];
 
-				if (symbol || (o - at >= 2 && t[o - 1] == g && t[o - 2] == g))
-					return false;  /* "d!ck", "diiie" */
+				odd |= symbol || (o - at >= 2 && t[o - 1] == g &&
+						  t[o - 2] == g);
 				t[o] = g;
 				st[o++] = (uint32_t)i;
 				nl++;
 				last = (uint32_t)i + 1;
 			} else if (k == F_DIGIT) {
-				if (symbol)
-					return false;
+				odd |= symbol;
 				t[o] = (char)p[i];
 				st[o++] = (uint32_t)i;
 				nd++;
 				last = (uint32_t)i + 1;
 			} else if (k == F_SEP) {
 				break;
-			} else if (k == F_SLOW || (k != F_DROP && nl + nd == 0)) {
-				return false;  /* not ASCII, or "$hit", "@@x" */
-			} else {
-				symbol |= k != F_DROP;
+			} else if (k == F_SLOW) {
+				return false;
+			} else if (k != F_DROP) {
+				symbol = true;
+				odd |= nl + nd == 0;  /* "$hit", "!!!" */
 			}
 		}
-		if ((nl && nd) || (p[tok] == '@' && !nl) ||
-		    (i - tok == 1 && i + 2 <= len && cls[p[i + 1]] != F_SEP &&
-		     (i + 2 == len || cls[p[i + 2]] == F_SEP)))
-			return false;  /* leetspeak, "@123", maybe "k i l l" */
+		if (i - tok == 1 && i + 2 <= len && cls[p[i + 1]] != F_SEP &&
+		    (i + 2 == len || cls[p[i + 2]] == F_SEP))
+			return false;  /* maybe "k i l l" */
+		if (odd || (nl && nd) || (p[tok] == '@' && !nl)) {
+			n->len = at;
+			if (!ascii_word(n, p, tok, i, vocab))
+				return false;
+			o = n->len;
+			continue;
+		}
 		if (nl + nd) {
 			t[o] = ' ';
 			st[o++] = last;
@@ -520,7 +552,7 @@ norm_run(struct norm *n, const char *text, size_t len,
 	n->len = 0;
 	n->invalid = false;
 	n->ndigits = 0;
-	if (norm_ascii(n, (const unsigned char *)text, len))
+	if (norm_ascii(n, (const unsigned char *)text, len, vocab))
 		goto done;
 	n->len = 0;
 	n->ndigits = 0;

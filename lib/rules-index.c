@@ -5,6 +5,7 @@
  * from a literal to the rules it can start, and the vocabulary that
  * resolves masked words.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,13 +64,12 @@ pattern_add(struct ruleset *rs, size_t *apats, const char *text, uint32_t lit,
 		*apats = a;
 	}
 	p = &rs->pats[rs->npats];
-	p->text = strdup(text);
-	if (!p->text)
+	if (asprintf(&p->text, "%s%s", text, prefix ? "" : " ") < 0)
 		return VIGIL_E_NOMEM;
 	p->lit = lit;
 	p->len = (uint32_t)strlen(text);
 	p->prefix = prefix;
-	p->nspaces = rs->lits[lit].nwords;
+	p->nwords = rs->lits[lit].nwords;
 	rs->npats++;
 	return VIGIL_OK;
 }

@@ -244,11 +244,11 @@ struct rule {
 	uint8_t *dist;    /* nelem - 1 word distances */
 };
 struct pattern {          /* one string for the automaton */
-	char *text;
+	char *text;       /* " kill" (prefix) or " kill you " (whole words) */
 	uint32_t len;
 	uint32_t lit;
 	uint8_t prefix;
-	uint8_t nspaces;
+	uint8_t nwords;
 };
 struct ruleset {
 	struct literal *lits;
