@@ -23,8 +23,6 @@ struct automaton {
 	uint16_t *d16;       /* the same, next state | has-output << 15, with
 			      * states renumbered breadth first */
 	uint32_t *old;       /* d16 state number -> the others' numbering */
-	uint32_t space16;    /* d16 number of the state after a lone space */
-	uint8_t skip[NCLASS * NCLASS]; /* no pattern starts " c1c2": skip it */
 	uint8_t *flag;       /* state has output on itself or its dict chain */
 	uint32_t *out_first; /* [state]: index in out_pat, out_first[s+1] ends */
 	uint32_t *out_pat;   /* pattern ids, grouped by state */
@@ -90,7 +88,6 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs)
 		a->old[k + 1] = bfs[k];
 		renum[bfs[k]] = (uint32_t)k + 1;
 	}
-	a->space16 = renum[a->delta[0]];  /* root, on a space */
 	for (size_t s = 0; s < ns; s++)
 		for (int c = 0; c < NCLASS; c++) {
 			uint32_t to = a->delta[a->old[s] * NCLASS + c];
@@ -145,17 +142,6 @@ automaton_build(const struct pattern *pats, size_t npats,
 		}
 		own_next[i] = own[s];
 		own[s] = (uint32_t)i;
-	}
-	/* A word whose first two characters begin no pattern can be skipped
-	 * whole: nothing can match inside it. */
-	for (int c1 = 1; c1 < NCLASS; c1++) {
-		uint32_t sp = a->delta[0], n1 = sp == UINT32_MAX ? sp :
-			a->delta[sp * NCLASS + c1];
-
-		for (int c2 = 0; c2 < NCLASS; c2++)  /* " @" ends a pattern */
-			a->skip[c1 * NCLASS + c2] = n1 == UINT32_MAX ||
-				(own[n1] == UINT32_MAX &&
-				 a->delta[n1 * NCLASS + c2] == UINT32_MAX);
 	}
 	/* Breadth first: failure links, full transitions, outputs. */
 	for (int c = 0; c < NCLASS; c++) {
@@ -271,21 +257,12 @@ automaton_scan(const struct automaton *a, const struct norm *n,
 			unsigned char c = t[i];
 			uint16_t x = d16[s * NCLASS + byte_class[c]];
 
+			wc += c == ' ';
 			s = x & 0x7fff;
 			if (x & 0x8000) {
-				vigil_error r = report(a, n, a->old[s], i, wc + (c == ' '), h);
+				vigil_error r = report(a, n, a->old[s], i, wc, h);
 				if (r != VIGIL_OK)
 					return r;
-			}
-			if (c != ' ')
-				continue;
-			wc++;
-			if (s == a->space16 && i + 2 < n->len &&
-			    a->skip[byte_class[t[i + 1]] * NCLASS + byte_class[t[i + 2]]]) {
-				/* Jump to the space that ends this word, from the root. */
-				i = (size_t)((const unsigned char *)memchr(t + i + 1, ' ',
-									 n->len - i - 1) - t) - 1;
-				s = 0;
 			}
 		}
 		return VIGIL_OK;
