@@ -391,27 +391,18 @@ spaced_run(const struct nunit *u, size_t i, size_t nu, size_t min)
 	return count >= min && count <= 64 ? last + 1 - i : 0;
 }
 
-/* Byte classes for the ASCII fast path. */
-enum { F_SEP, F_DROP, F_ALPHA, F_DIGIT, F_HEAD, F_SYM, F_SLOW };
+/* Byte classes for the ASCII fast path, agreeing with ascii_fold;
+ * anything not listed is a separator. */
+enum { F_SEP = 0, F_DROP, F_ALPHA, F_DIGIT, F_HEAD, F_SYM, F_SLOW };
 
-static uint8_t
-fast_class(unsigned char c)
-{
-	char f;
-
-	if (c >= 128)
-		return F_SLOW;
-	f = ascii_fold[c];
-	if (f == ' ' || f == 0)
-		return F_SEP;
-	if (f == 1)
-		return F_DROP;
-	if (is_alpha(f))
-		return F_ALPHA;
-	if (is_digit(f))
-		return F_DIGIT;
-	return c == '@' || c == '#' ? F_HEAD : F_SYM;
-}
+static const uint8_t fast_class[256] = {
+	['a' ... 'z'] = F_ALPHA, ['A' ... 'Z'] = F_ALPHA,
+	['0' ... '9'] = F_DIGIT,
+	['\''] = F_DROP, ['`'] = F_DROP,
+	['@'] = F_HEAD, ['#'] = F_HEAD,
+	['$'] = F_SYM, ['!'] = F_SYM, ['|'] = F_SYM, ['+'] = F_SYM, ['*'] = F_SYM,
+	[128 ... 255] = F_SLOW,
+};
 
 /* A word the fast path cannot fold by itself ("d!ck", "k1ll", "diiie",
  * "@user17"): hand its bytes to emit_token() as units. */
@@ -446,14 +437,11 @@ static bool
 norm_ascii(struct norm *n, const unsigned char *p, size_t len,
 	   const struct norm_vocab *vocab)
 {
-	static uint8_t cls[256];
+	const uint8_t *cls = fast_class;
 	char *t = n->text;
 	uint32_t *st = n->start;
 	size_t i = 0, o = 0;
 
-	if (!cls['a'])  /* idempotent, so racing threads agree */
-		for (int c = 255; c >= 0; c--)
-			cls[c] = fast_class((unsigned char)c);
 	t[o] = ' ';
 	st[o++] = 0;
 	while (i < len) {
