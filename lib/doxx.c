@@ -39,6 +39,25 @@ static const char *const street_words[] = {
 	"grove", "square", "sq", "row", "apt", "apartment",
 };
 
+/* Street words that come before the name (French). */
+static const char *const street_first[] = {
+	"rue", "chemin", "rang", "boul", "boulevard", "montee", "route",
+};
+
+/* Words that are not part of a street's name. */
+static const char *const not_names[] = {
+	"the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or",
+	"every", "each", "my", "your", "his", "her", "our", "their", "this",
+	"that", "these", "those", "some", "any", "all", "no", "more", "less",
+	"years", "year", "days", "day", "times", "people", "kids", "men",
+	"women", "minutes", "hours", "weeks", "months", "lbs", "kg", "km",
+	"only", "one", "two", "other", "same", "long", "better", "best",
+	"right", "wrong", "own", "easy", "hard", "big", "small", "most",
+	"different", "new", "old", "you", "i", "we", "they", "he", "she",
+	"it", "me", "him", "them", "u", "can", "will", "would", "could",
+	"should", "must", "be", "was", "is", "are", "way", "ways", "just",
+};
+
 static const char *const months[] = {
 	"jan", "january", "feb", "february", "mar", "march", "apr", "april",
 	"may", "jun", "june", "jul", "july", "aug", "august", "sep", "sept",
@@ -125,6 +144,41 @@ emit(const struct ruleset *rs, int det, const struct tok *a,
 	return hits_add(h, rs->det_lit[det], a->w, b->w, a->s, b->e);
 }
 
+/* Two to four letters and two to five digits, nothing else. */
+static bool
+plate_like(const char *p, size_t len)
+{
+	size_t letters = 0, digits = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		letters += p[i] >= 'a' && p[i] <= 'z';
+		digits += p[i] >= '0' && p[i] <= '9';
+	}
+	return letters + digits == len && letters >= 2 && letters <= 4 &&
+	       digits >= 2 && digits <= 5;
+}
+
+/* Digit groups as phone numbers are written: 3-4, 3-3-4, 1-3-3-4,
+ * 3-7, 2-2-2-2-2, or one run of 7, 10 or 11 (leading 1). */
+static bool
+phone_groups(const struct tok *t, size_t k)
+{
+	static const uint8_t forms[][6] = {
+		{ 3, 4 }, { 3, 3, 4 }, { 1, 3, 3, 4 }, { 3, 7 }, { 2, 2, 2, 2, 2 },
+		{ 1, 3, 7 }, { 3, 3, 2, 2 },
+	};
+
+	for (size_t f = 0; f < VIGIL_ARRAY_SIZE(forms); f++) {
+		size_t i = 0;
+
+		while (i < k && i < 6 && forms[f][i] == t[i].ndig)
+			i++;
+		if (i == k && (k == 6 || forms[f][k] == 0))
+			return true;
+	}
+	return false;
+}
+
 static bool
 is_month(const char *text, const struct tok *t)
 {
@@ -142,11 +196,10 @@ detect_at(const struct ruleset *rs, const char *text, const struct tok *t,
 	size_t digits = 0, j;
 
 	if (x->ndig) {
-		/* Digit groups: phones (7, 10, 11 digits), ids (3-2-4, 3-3-3). */
+		/* Digit groups: phones as they are written, ids (3-2-4, 3-3-3). */
 		for (j = 0; j < n && t[j].ndig && t[j].ndig <= 11; j++) {
 			digits += t[j].ndig;
-			if (j > 0 && (digits == 7 || digits == 10 ||
-				      (digits == 11 && x->ndig == 1)))
+			if (j > 0 && phone_groups(t, j + 1))
 				r = emit(rs, DET_PHONE, x, &t[j], h);
 			if (j == 2 && x->ndig == 3 && digits == 9 &&
 			    (t[1].ndig == 2 || t[1].ndig == 3))
@@ -163,11 +216,21 @@ detect_at(const struct ruleset *rs, const char *text, const struct tok *t,
 			r = emit(rs, DET_IDNUM, x, x, h);
 		if (r != VIGIL_OK)
 			return r;
-		/* Street address: a number, then a street word within four. */
-		for (j = 1; x->ndig <= 5 && j < n && j <= 4 && t[j].alpha; j++)
-			if (word_in(text + t[j].s, t[j].e - t[j].s, street_words,
-				    VIGIL_ARRAY_SIZE(street_words)))
+		/* Street address: a number, a name, then a street word
+		 * ("12 aspen court"; not "3 every place"). French puts the
+		 * street word first ("45 rue des erables"). */
+		for (j = 1; x->ndig <= 5 && j < n && j <= 4 && t[j].alpha; j++) {
+			bool street = word_in(text + t[j].s, t[j].e - t[j].s, street_words,
+					      VIGIL_ARRAY_SIZE(street_words));
+
+			if (street && (j > 1 || word_in(text + t[j].s, t[j].e - t[j].s,
+							street_first,
+							VIGIL_ARRAY_SIZE(street_first))))
 				return emit(rs, DET_ADDRESS, x, &t[j], h);
+			if (word_in(text + t[j].s, t[j].e - t[j].s, not_names,
+				    VIGIL_ARRAY_SIZE(not_names)))
+				break;
+		}
 		/* 6 am, 11 pm, 7 oclock */
 		if (n >= 2 && x->ndig <= 2 && t[1].alpha &&
 		    word_in(text + t[1].s, t[1].e - t[1].s, day_parts,
@@ -187,7 +250,8 @@ detect_at(const struct ruleset *rs, const char *text, const struct tok *t,
 	if (!x->alpha && is_time(text + x->s, x->e - x->s))
 		return emit(rs, DET_TIME, x, x, h);
 	/* Plates: "abc 4521", "abc4521", "7abc123". */
-	if (!x->alpha && x->e - x->s >= 5 && x->e - x->s <= 8)
+	if (!x->alpha && x->e - x->s >= 5 && x->e - x->s <= 8 &&
+	    plate_like(text + x->s, x->e - x->s))
 		return emit(rs, DET_PLATE, x, x, h);
 	if (x->alpha && x->e - x->s >= 2 && x->e - x->s <= 4 && n >= 2 &&
 	    t[1].ndig >= 2 && t[1].ndig <= 4)
