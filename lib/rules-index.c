@@ -49,6 +49,22 @@ collapse_doubles(const char *in, char *out)
 	return changed;
 }
 
+/* Real words that stretched-letter variants of rule words would
+ * otherwise become ("noose" -> "nose", "coons" -> "cons"). */
+static bool
+real_word(const char *variant)
+{
+	static const char *const words[] = {
+		" nose", " cons", " cone", " bred", " slot", " refuge", " refuges",
+		" tens", " whop", " striping", " shot", " weds", " hops", " pres",
+	};
+
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(words); i++)
+		if (strcmp(words[i], variant) == 0)
+			return true;
+	return false;
+}
+
 static vigil_error
 pattern_add(struct ruleset *rs, size_t *apats, const char *text, uint32_t lit,
 	    bool prefix)
@@ -104,7 +120,7 @@ build_patterns(struct ruleset *rs)
 		/* The variant matches whole words only: "kil" for "kill*" is
 		 * fine, "niger*" for "nigger*" is not. */
 		r = pattern_add(rs, &apats, t, i, rs->lits[i].prefix);
-		if (r == VIGIL_OK && collapse_doubles(t, variant) &&
+		if (r == VIGIL_OK && collapse_doubles(t, variant) && !real_word(variant) &&
 		    !bsearch(&key, sorted, rs->nlits, sizeof(char *), cmp_str))
 			r = pattern_add(rs, &apats, variant, i, false);
 	}

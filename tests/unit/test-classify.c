@@ -268,7 +268,7 @@ END_TEST
 
 static const char scoring_rules[] =
 	"define you = you | your | @\n"
-	"rule t.kill threat 400: kill* | shoot ..2 $you\n"
+	"rule t.kill threat 400: kill* | stabbed ..2 $you\n"
 	"rule t.will threat 300: will | gonna ..3 kill*\n"
 	"rule t.near threat 200: knife ~2 $you\n"
 	"rule t.gap threat 250: smash * face\n"
@@ -294,7 +294,7 @@ static const struct {
 	{ "idiot moron", 0, 1000, 0 },               /* clamped at 1000 */
 	{ "you f*ck", 0, 600, 0 },                   /* mask resolved */
 	{ "send nudes", 0, 0, 300 },
-	{ "shooooot @someone", 400, 0, 0 },         /* stretched double */
+	{ "stabbbbed @someone", 400, 0, 0 },        /* stretched double */
 	{ "but @someone", 0, 0, 0 },                 /* not "butt" */
 };
 
