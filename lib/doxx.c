@@ -189,27 +189,31 @@ is_month(const char *text, const struct tok *t)
 /* Detectors that start at token k of t[0..n). */
 static vigil_error
 detect_at(const struct ruleset *rs, const char *text, const struct tok *t,
-	  size_t n, struct hits *h)
+	  size_t n, bool inside_number, struct hits *h)
 {
 	const struct tok *x = &t[0];
 	vigil_error r = VIGIL_OK;
 	size_t digits = 0, j;
 
 	if (x->ndig) {
-		/* Digit groups: phones as they are written, ids (3-2-4, 3-3-3). */
-		for (j = 0; j < n && t[j].ndig && t[j].ndig <= 11; j++) {
+		/* Digit groups: phones as they are written, ids (3-2-4, 3-3-3),
+		 * dates; only from the first group of a number. */
+		for (j = 0; !inside_number && j < n && t[j].ndig && t[j].ndig <= 11; j++) {
 			digits += t[j].ndig;
 			if (j > 0 && phone_groups(t, j + 1))
 				r = emit(rs, DET_PHONE, x, &t[j], h);
 			if (j == 2 && x->ndig == 3 && digits == 9 &&
 			    (t[1].ndig == 2 || t[1].ndig == 3))
 				r = emit(rs, DET_IDNUM, x, &t[j], h);
-			if (j == 2 && t[0].ndig <= 2 && t[1].ndig <= 2 &&
-			    (t[2].ndig == 4 || t[2].ndig == 2))
+			if (j == 2 && ((t[0].ndig <= 2 && t[1].ndig <= 2 &&
+					(t[2].ndig == 4 || t[2].ndig == 2)) ||
+				       (t[0].ndig == 4 && t[1].ndig <= 2 && t[2].ndig <= 2)))
 				r = emit(rs, DET_DATE, x, &t[j], h);
 			if (r != VIGIL_OK)
 				return r;
 		}
+		if (inside_number)
+			return VIGIL_OK;
 		if (j == 1 && (x->ndig == 10 || x->ndig == 7))
 			r = emit(rs, DET_PHONE, x, x, h);
 		else if (j == 1 && x->ndig == 9)
@@ -376,6 +380,7 @@ doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 {
 	struct tok win[MAX_TOKENS_AHEAD];
 	size_t i = 1, prev = 0, started = 0;
+	bool prev_number = false;  /* the word before was all digits */
 	uint32_t w = 1;
 	vigil_error r = VIGIL_OK;
 
@@ -391,22 +396,26 @@ doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 	 * windows at each token with a digit and at the one before it. */
 	while (r == VIGIL_OK && n->ndigits && i < n->len) {
 		const char *sp = memchr(n->text + i, ' ', n->len - i);
-		size_t e = sp ? (size_t)(sp - n->text) : n->len;
-		bool digit = false;
+		size_t e = sp ? (size_t)(sp - n->text) : n->len, nd = 0;
+		bool digit;
 
-		for (size_t k = i; k < e && !digit; k++)
-			digit = n->text[k] >= '0' && n->text[k] <= '9';
+		for (size_t k = i; k < e; k++)
+			nd += n->text[k] >= '0' && n->text[k] <= '9';
+		digit = nd > 0;
 		/* Only a month ("march 12") or plate letters ("abc 4521") can
 		 * start a detector on the word before the digits. */
 		if (digit && prev > started && i - 1 - prev <= 9 &&
 		    n->text[prev] >= 'a' && n->text[prev] <= 'z') {
-			r = detect_at(rs, n->text, win, window(n, prev, w - 1, win), h);
+			r = detect_at(rs, n->text, win, window(n, prev, w - 1, win),
+				      false, h);
 			started = prev;
 		}
 		if (digit && r == VIGIL_OK) {
-			r = detect_at(rs, n->text, win, window(n, i, w, win), h);
+			r = detect_at(rs, n->text, win, window(n, i, w, win),
+				      prev_number, h);
 			started = i;
 		}
+		prev_number = nd == e - i;
 		prev = i;
 		i = e + 1;
 		w++;
