@@ -144,6 +144,20 @@ emit(const struct ruleset *rs, int det, const struct tok *a,
 	return hits_add(h, rs->det_lit[det], a->w, b->w, a->s, b->e);
 }
 
+/* A street name with its suffix in one word: "kingsway", "broadway". */
+static bool
+fused_street(const char *p, size_t len)
+{
+	static const char *const ends[] = { "way", "street", "road", "avenue", "drive" };
+
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(ends); i++) {
+		size_t el = strlen(ends[i]);
+		if (len >= el + 3 && memcmp(p + len - el, ends[i], el) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Two to four letters and two to five digits, nothing else. */
 static bool
 plate_like(const char *p, size_t len)
@@ -227,9 +241,10 @@ detect_at(const struct ruleset *rs, const char *text, const struct tok *t,
 			bool street = word_in(text + t[j].s, t[j].e - t[j].s, street_words,
 					      VIGIL_ARRAY_SIZE(street_words));
 
-			if (street && (j > 1 || word_in(text + t[j].s, t[j].e - t[j].s,
-							street_first,
-							VIGIL_ARRAY_SIZE(street_first))))
+			street |= j == 1 && fused_street(text + t[j].s, t[j].e - t[j].s);
+			if (street && (j > 1 || fused_street(text + t[j].s, t[j].e - t[j].s) ||
+				       word_in(text + t[j].s, t[j].e - t[j].s, street_first,
+					       VIGIL_ARRAY_SIZE(street_first))))
 				return emit(rs, DET_ADDRESS, x, &t[j], h);
 			if (word_in(text + t[j].s, t[j].e - t[j].s, not_names,
 				    VIGIL_ARRAY_SIZE(not_names)))
