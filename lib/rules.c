@@ -23,7 +23,7 @@
 
 #include "vigil-private.h"
 
-#define RULE_LINE_MAX 4096
+#define RULE_LINE_MAX 16384
 #define RULE_MAX_ELEMS 8
 
 const char *const category_names[CAT_N] = {

@@ -221,12 +221,12 @@ END_TEST
 
 START_TEST(test_rules_long_line)
 {
-	char *text = malloc(10000), errbuf[VIGIL_ERRBUF_SIZE];
+	char *text = malloc(20000), errbuf[VIGIL_ERRBUF_SIZE];
 	vigil_classifier *c = NULL;
 	char *path;
 
-	memset(text, 'x', 9999);
-	text[9999] = '\0';
+	memset(text, 'x', 19999);
+	text[19999] = '\0';
 	memcpy(text, "rule a threat 1: ", 17);
 	path = write_rules(text);
 	ck_assert_int_eq(vigil_classifier_new(path, &c, errbuf), VIGIL_E_PARSE);
