@@ -314,8 +314,8 @@ candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 	for (size_t i = 0; i < res->hits.n && r == VIGIL_OK; i++) {
 		uint32_t lit = res->hits.v[i].lit;
 
-		for (size_t j = 0; j < rs->nelems[lit]; j++) {
-			uint32_t code = rs->elems[lit][j], k = code >> 3;
+		for (uint32_t j = rs->elem_off[lit]; j < rs->elem_off[lit + 1]; j++) {
+			uint32_t code = rs->elem_code[j], k = code >> 3;
 
 			if (!res->mask[k])
 				res->touched[(*nt)++] = k;
@@ -329,8 +329,10 @@ candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 	for (size_t i = res->hits.n; nfull && i-- > 0 && r == VIGIL_OK;) {
 		uint32_t lit = res->hits.v[i].lit;
 
-		if (res->nlink < nl + rs->nelems[lit]) {
-			size_t a = (nl + rs->nelems[lit]) * 2;
+		size_t nel = rs->elem_off[lit + 1] - rs->elem_off[lit];
+
+		if (res->nlink < nl + nel) {
+			size_t a = (nl + nel) * 2;
 			struct link *v = realloc(res->link, a * sizeof(*v));
 			if (!v) {
 				r = VIGIL_E_NOMEM;
@@ -339,8 +341,8 @@ candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 			res->link = v;
 			res->nlink = a;
 		}
-		for (size_t j = 0; j < rs->nelems[lit]; j++) {
-			uint32_t code = rs->elems[lit][j], k = code >> 3;
+		for (uint32_t j = rs->elem_off[lit]; j < rs->elem_off[lit + 1]; j++) {
+			uint32_t code = rs->elem_code[j], k = code >> 3;
 
 			if (res->mask[k] != rs->full[k])
 				continue;

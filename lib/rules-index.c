@@ -142,31 +142,51 @@ index_add(uint32_t **v, size_t *n, uint32_t lit, uint32_t what)
 	return VIGIL_OK;
 }
 
-/* For each literal: the rule elements that hold it, and the phrases with
- * gaps that begin with it. */
+/* For each literal: the rule elements that hold it (one flat array,
+ * read for every hit of a post), and the phrases with gaps that begin
+ * with it. */
 static vigil_error
 build_index(struct ruleset *rs)
 {
-	size_t n = rs->nlits ? rs->nlits : 1;
+	size_t n = rs->nlits ? rs->nlits : 1, total = 0;
 	vigil_error r = VIGIL_OK;
 
 	rs->comp = calloc(n, sizeof(uint32_t *));
 	rs->ncomp = calloc(n, sizeof(size_t));
-	rs->elems = calloc(n, sizeof(uint32_t *));
-	rs->nelems = calloc(n, sizeof(size_t));
+	rs->elem_off = calloc(n + 1, sizeof(uint32_t));
 	rs->full = malloc(rs->nrules ? rs->nrules : 1);
-	if (!rs->comp || !rs->ncomp || !rs->elems || !rs->nelems || !rs->full)
+	if (!rs->comp || !rs->ncomp || !rs->elem_off || !rs->full)
 		return VIGIL_E_NOMEM;
-	for (size_t k = 0; k < rs->nrules; k++)
-		rs->full[k] = (uint8_t)((1u << rs->rules[k].nelem) - 1);
-	for (uint32_t k = 0; k < rs->nrules && r == VIGIL_OK; k++) {
+	for (size_t k = 0; k < rs->nrules; k++) {
 		const struct rule *ru = &rs->rules[k];
 
-		for (uint32_t el = 0; el < ru->nelem && r == VIGIL_OK; el++)
-			for (size_t j = 0; j < ru->elem[el].n && r == VIGIL_OK; j++) {
-				uint32_t lit = ru->elem[el].lits[j];
-				r = index_add(rs->elems, rs->nelems, lit, k << 3 | el);
-			}
+		rs->full[k] = (uint8_t)((1u << ru->nelem) - 1);
+		for (size_t el = 0; el < ru->nelem; el++) {
+			for (size_t j = 0; j < ru->elem[el].n; j++)
+				rs->elem_off[ru->elem[el].lits[j] + 1]++;
+			total += ru->elem[el].n;
+		}
+	}
+	for (size_t l = 0; l < rs->nlits; l++)
+		rs->elem_off[l + 1] += rs->elem_off[l];
+	rs->elem_code = malloc((total ? total : 1) * sizeof(uint32_t));
+	if (!rs->elem_code)
+		return VIGIL_E_NOMEM;
+	{
+		uint32_t *fill = calloc(n, sizeof(uint32_t));
+
+		if (!fill)
+			return VIGIL_E_NOMEM;
+		for (uint32_t k = 0; k < rs->nrules; k++) {
+			const struct rule *ru = &rs->rules[k];
+
+			for (uint32_t el = 0; el < ru->nelem; el++)
+				for (size_t j = 0; j < ru->elem[el].n; j++) {
+					uint32_t lit = ru->elem[el].lits[j];
+					rs->elem_code[rs->elem_off[lit] + fill[lit]++] = k << 3 | el;
+				}
+		}
+		free(fill);
 	}
 	for (uint32_t i = 0; i < rs->nlits && r == VIGIL_OK; i++)
 		if (rs->lits[i].nparts)

@@ -80,11 +80,9 @@ ruleset_free(struct ruleset *rs)
 		free(rs->pats[i].text);
 	for (size_t i = 0; i < rs->nlits && rs->comp; i++)
 		free(rs->comp[i]);
-	for (size_t i = 0; i < rs->nlits && rs->elems; i++)
-		free(rs->elems[i]);
-	free(rs->elems);
+	free(rs->elem_off);
+	free(rs->elem_code);
 	free(rs->full);
-	free(rs->nelems);
 	free(rs->comp);
 	free(rs->ncomp);
 	for (size_t i = 0; i < rs->ndefs; i++) {

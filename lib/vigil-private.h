@@ -260,8 +260,8 @@ struct ruleset {
 	uint32_t **comp;      /* per literal: phrases with gaps it starts */
 	size_t *ncomp;
 	uint8_t *full;        /* per rule: the element mask of a complete match */
-	uint32_t **elems;     /* per literal: rule << 3 | element, where it is used */
-	size_t *nelems;
+	uint32_t *elem_off;   /* per literal: its codes are elem_code[off[l]..off[l+1]) */
+	uint32_t *elem_code;  /* rule << 3 | element, where each literal is used */
 	uint32_t det_lit[DET_N]; /* literal id of each detector, or UINT32_MAX */
 	struct norm_vocab *vocab;
 	uint32_t *hash;       /* literal ids by text, open addressing */
