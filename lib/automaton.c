@@ -19,10 +19,12 @@
 #define NCLASS 40
 
 struct automaton {
-	uint32_t *delta;     /* [state * NCLASS + class]; NULL when d16 is used */
-	uint16_t *d16;       /* the same, next state | has-output << 15, with
+	uint32_t *delta;     /* [state * NCLASS + class], while building */
+	uint16_t *d16;       /* the table to scan: next state | has-output << 15,
 			      * states renumbered breadth first */
-	uint32_t *old;       /* d16 state number -> the others' numbering */
+	uint32_t *d32;       /* the same with 32-bit entries, flag in bit 31,
+			      * past 32767 states */
+	uint32_t *old;       /* scan state number -> building numbering */
 	uint8_t *flag;       /* state has output on itself or its dict chain */
 	uint32_t *out_first; /* [state]: index in out_pat, out_first[s+1] ends */
 	uint32_t *out_pat;   /* pattern ids, grouped by state */
@@ -54,6 +56,7 @@ automaton_free(struct automaton *a)
 		return;
 	free(a->delta);
 	free(a->d16);
+	free(a->d32);
 	free(a->old);
 	free(a->flag);
 	free(a->out_first);
@@ -77,8 +80,11 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs)
 	uint32_t *renum = malloc(ns * sizeof(uint32_t));
 
 	a->old = malloc(ns * sizeof(uint32_t));
-	a->d16 = malloc(ns * NCLASS * sizeof(uint16_t));
-	if (!renum || !a->old || !a->d16) {
+	if (ns < 0x8000)
+		a->d16 = malloc(ns * NCLASS * sizeof(uint16_t));
+	else
+		a->d32 = malloc(ns * NCLASS * sizeof(uint32_t));
+	if (!renum || !a->old || (!a->d16 && !a->d32)) {
 		free(renum);
 		return VIGIL_E_NOMEM;
 	}
@@ -91,7 +97,11 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs)
 	for (size_t s = 0; s < ns; s++)
 		for (int c = 0; c < NCLASS; c++) {
 			uint32_t to = a->delta[a->old[s] * NCLASS + c];
-			a->d16[s * NCLASS + c] = (uint16_t)(renum[to] | a->flag[to] << 15);
+
+			if (a->d16)
+				a->d16[s * NCLASS + c] = (uint16_t)(renum[to] | a->flag[to] << 15);
+			else
+				a->d32[s * NCLASS + c] = renum[to] | (uint32_t)a->flag[to] << 31;
 		}
 	free(renum);
 	free(a->delta);
@@ -177,7 +187,7 @@ automaton_build(const struct pattern *pats, size_t npats,
 	}
 	a->out_first[ns] = (uint32_t)nout;
 	a->nstates = ns;
-	if (ns < 0x8000 && compact(a, queue, qt) != VIGIL_OK)
+	if (compact(a, queue, qt) != VIGIL_OK)
 		goto out;
 	*out = a;
 	a = NULL;
@@ -242,41 +252,34 @@ report(const struct automaton *a, const struct norm *n, uint32_t s, size_t i,
 	return VIGIL_OK;
 }
 
+/* One table look-up per byte; report where the entry's top bit says a
+ * pattern ends. */
+#define SCAN(table, bits)						\
+	for (size_t i = 0; i < n->len; i++) {				\
+		unsigned char c = t[i];					\
+		uint32_t x = table[s * NCLASS + byte_class[c]];		\
+									\
+		wc += c == ' ';						\
+		s = x & ~(1u << (bits - 1));				\
+		if (x >> (bits - 1)) {					\
+			vigil_error r = report(a, n, a->old[s], i, wc, h); \
+			if (r != VIGIL_OK)				\
+				return r;				\
+		}							\
+	}
+
 vigil_error
 automaton_scan(const struct automaton *a, const struct norm *n,
 	       struct hits *h)
 {
 	const unsigned char *t = (const unsigned char *)n->text;
-	const uint32_t *delta = a->delta;
-	const uint16_t *d16 = a->d16;
 	const uint8_t *byte_class = a->byte_class;
 	uint32_t s = 0, wc = 0;
 
-	if (d16) {
-		for (size_t i = 0; i < n->len; i++) {
-			unsigned char c = t[i];
-			uint16_t x = d16[s * NCLASS + byte_class[c]];
-
-			wc += c == ' ';
-			s = x & 0x7fff;
-			if (x & 0x8000) {
-				vigil_error r = report(a, n, a->old[s], i, wc, h);
-				if (r != VIGIL_OK)
-					return r;
-			}
-		}
-		return VIGIL_OK;
-	}
-	for (size_t i = 0; i < n->len; i++) {
-		unsigned char c = t[i];
-
-		wc += c == ' ';
-		s = delta[s * NCLASS + byte_class[c]];
-		if (a->flag[s]) {
-			vigil_error r = report(a, n, s, i, wc, h);
-			if (r != VIGIL_OK)
-				return r;
-		}
+	if (a->d16) {
+		SCAN(a->d16, 16)
+	} else {
+		SCAN(a->d32, 32)
 	}
 	return VIGIL_OK;
 }
