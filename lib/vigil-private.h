@@ -244,7 +244,7 @@ struct rule {
 	uint8_t *dist;    /* nelem - 1 word distances */
 };
 struct pattern {          /* one string for the automaton */
-	char *text;       /* " kill" (prefix) or " kill you " (whole words) */
+	char *text;       /* " kill you": leading space, no trailing one */
 	uint32_t len;
 	uint32_t lit;
 	uint8_t prefix;
