@@ -2,7 +2,7 @@
 /*
  * rules-index.c - turn parsed rules into what the scanner needs: the
  * automaton's patterns (with variants for stretched letters), the index
- * from a literal to the rules it can start, and the vocabulary that
+ * from a literal to the rule elements that hold it, and the vocabulary that
  * resolves masked words.
  */
 #include <stdlib.h>
