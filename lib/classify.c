@@ -5,9 +5,10 @@
  *
  * A post is normalised (normalize.c), scanned by one automaton
  * (automaton.c) and by the doxxing detectors (doxx.c). Each rule fires at
- * most once per post; a category's score is the sum of the weights of its
- * rules that fired, clamped to 0..1000, and it is a label when the score
- * reaches the category's threshold.
+ * most once per post; a category's score is the sum of the positive
+ * weights of its rules that fired, capped at 1000, plus the negative ones
+ * (context), floored at 0. It is a label when the score reaches the
+ * category's threshold.
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -313,8 +314,8 @@ candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 	for (size_t i = 0; i < res->hits.n && r == VIGIL_OK; i++) {
 		uint32_t lit = res->hits.v[i].lit;
 
-		for (size_t j = 0; j < rs->nelems[lit]; j++) {
-			uint32_t code = rs->elems[lit][j], k = code >> 3;
+		for (uint32_t j = rs->elem_off[lit]; j < rs->elem_off[lit + 1]; j++) {
+			uint32_t code = rs->elem_code[j], k = code >> 3;
 
 			if (!res->mask[k])
 				res->touched[(*nt)++] = k;
@@ -328,8 +329,10 @@ candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 	for (size_t i = res->hits.n; nfull && i-- > 0 && r == VIGIL_OK;) {
 		uint32_t lit = res->hits.v[i].lit;
 
-		if (res->nlink < nl + rs->nelems[lit]) {
-			size_t a = (nl + rs->nelems[lit]) * 2;
+		size_t nel = rs->elem_off[lit + 1] - rs->elem_off[lit];
+
+		if (res->nlink < nl + nel) {
+			size_t a = (nl + nel) * 2;
 			struct link *v = realloc(res->link, a * sizeof(*v));
 			if (!v) {
 				r = VIGIL_E_NOMEM;
@@ -338,8 +341,8 @@ candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 			res->link = v;
 			res->nlink = a;
 		}
-		for (size_t j = 0; j < rs->nelems[lit]; j++) {
-			uint32_t code = rs->elems[lit][j], k = code >> 3;
+		for (uint32_t j = rs->elem_off[lit]; j < rs->elem_off[lit + 1]; j++) {
+			uint32_t code = rs->elem_code[j], k = code >> 3;
 
 			if (res->mask[k] != rs->full[k])
 				continue;
@@ -372,7 +375,7 @@ score(const vigil_classifier *c, vigil_classification *res)
 {
 	const struct ruleset *rs = &c->rs;
 	const struct norm *n = &res->norm;
-	int sum[CAT_N] = { 0 };
+	int pos[CAT_N] = { 0 }, neg[CAT_N] = { 0 };
 	size_t nt;
 	vigil_error r;
 
@@ -382,7 +385,10 @@ score(const vigil_classifier *c, vigil_classification *res)
 		const struct rule *rule = &rs->rules[k];
 		bool full = res->mask[k] == rs->full[k];
 		if (r == VIGIL_OK && full && first_chain(res, rule, k, &s, &e)) {
-			sum[rule->cat] += rule->weight;
+			if (rule->weight > 0)
+				pos[rule->cat] += rule->weight;
+			else
+				neg[rule->cat] += rule->weight;
 			r = match_add(res, rule->cat, k, n->start[s],
 				      n->start[e]);
 		}
@@ -392,8 +398,12 @@ score(const vigil_classifier *c, vigil_classification *res)
 	}
 	if (r != VIGIL_OK)
 		return r;
+	/* Evidence for a category saturates at 1000 before context takes
+	 * its share, so "I will kill you" quoted in a report still drops. */
 	for (int i = 0; i < CAT_N; i++) {
-		res->scores[i] = sum[i] < 0 ? 0 : sum[i] > 1000 ? 1000 : sum[i];
+		int sum = (pos[i] > 1000 ? 1000 : pos[i]) + neg[i];
+
+		res->scores[i] = sum < 0 ? 0 : sum;
 		if (res->scores[i] >= c->threshold[i])
 			res->labels |= 1u << i;
 	}

@@ -2,7 +2,8 @@
 /*
  * doxx.c - detectors for private information that rules cannot spell out
  * as words: phone numbers (digits or spelled out), street addresses,
- * e-mail addresses, licence plates, dates and identity numbers.
+ * e-mail addresses, licence plates, dates, times of day and identity
+ * numbers.
  *
  * They only say "this looks like a phone number"; whether it is private
  * (a home phone) or published (a clinic's booking line) is for the rules
@@ -12,7 +13,7 @@
 
 #include "vigil-private.h"
 
-#define MAX_TOKENS_AHEAD 12
+#define MAX_TOKENS_AHEAD 6   /* "1 555 212 4433", "12 aspen court" */
 
 struct tok {
 	uint32_t s, e;   /* normalised text span */
@@ -38,6 +39,25 @@ static const char *const street_words[] = {
 	"grove", "square", "sq", "row", "apt", "apartment",
 };
 
+/* Street words that come before the name (French). */
+static const char *const street_first[] = {
+	"rue", "chemin", "rang", "boul", "boulevard", "montee", "route",
+};
+
+/* Words that are not part of a street's name. */
+static const char *const not_names[] = {
+	"the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or",
+	"every", "each", "my", "your", "his", "her", "our", "their", "this",
+	"that", "these", "those", "some", "any", "all", "no", "more", "less",
+	"years", "year", "days", "day", "times", "people", "kids", "men",
+	"women", "minutes", "hours", "weeks", "months", "lbs", "kg", "km",
+	"only", "one", "two", "other", "same", "long", "better", "best",
+	"right", "wrong", "own", "easy", "hard", "big", "small", "most",
+	"different", "new", "old", "you", "i", "we", "they", "he", "she",
+	"it", "me", "him", "them", "u", "can", "will", "would", "could",
+	"should", "must", "be", "was", "is", "are", "way", "ways", "just",
+};
+
 static const char *const months[] = {
 	"jan", "january", "feb", "february", "mar", "march", "apr", "april",
 	"may", "jun", "june", "jul", "july", "aug", "august", "sep", "sept",
@@ -52,6 +72,30 @@ static const char *const free_mail[] = {
 	"videotron.", "sympatico.", "shaw.", "rogers.", "telus.", "bell.net",
 	"orange.fr", "free.fr", "laposte.", "yandex.", "zoho.",
 };
+
+static const char *const day_parts[] = {
+	"am", "pm", "oclock", "h", "hrs", "hours",
+};
+
+/* "6am", "11pm", "18h30", "6h": one or two digits, then am, pm or h. */
+static bool
+is_time(const char *p, size_t len)
+{
+	size_t d = 0;
+
+	while (d < len && d < 3 && p[d] >= '0' && p[d] <= '9')
+		d++;
+	if (d == 0 || d > 2)
+		return false;
+	if (len - d == 2 && (p[d] == 'a' || p[d] == 'p') && p[d + 1] == 'm')
+		return true;
+	if (p[d] != 'h')
+		return false;
+	for (size_t i = d + 1; i < len; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return len - d - 1 <= 2;
+}
 
 static bool
 word_in(const char *t, size_t len, const char *const *list, size_t n)
@@ -100,6 +144,55 @@ emit(const struct ruleset *rs, int det, const struct tok *a,
 	return hits_add(h, rs->det_lit[det], a->w, b->w, a->s, b->e);
 }
 
+/* A street name with its suffix in one word: "kingsway", "broadway". */
+static bool
+fused_street(const char *p, size_t len)
+{
+	static const char *const ends[] = { "way", "street", "road", "avenue", "drive" };
+
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(ends); i++) {
+		size_t el = strlen(ends[i]);
+		if (len >= el + 3 && memcmp(p + len - el, ends[i], el) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Two to four letters and two to five digits, nothing else. */
+static bool
+plate_like(const char *p, size_t len)
+{
+	size_t letters = 0, digits = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		letters += p[i] >= 'a' && p[i] <= 'z';
+		digits += p[i] >= '0' && p[i] <= '9';
+	}
+	return letters + digits == len && letters >= 2 && letters <= 4 &&
+	       digits >= 2 && digits <= 5;
+}
+
+/* Digit groups as phone numbers are written: 3-4, 3-3-4, 1-3-3-4,
+ * 3-7, 2-2-2-2-2, or one run of 7, 10 or 11 (leading 1). */
+static bool
+phone_groups(const struct tok *t, size_t k)
+{
+	static const uint8_t forms[][6] = {
+		{ 3, 4 }, { 3, 3, 4 }, { 1, 3, 3, 4 }, { 3, 7 }, { 2, 2, 2, 2, 2 },
+		{ 1, 3, 7 }, { 3, 3, 2, 2 },
+	};
+
+	for (size_t f = 0; f < VIGIL_ARRAY_SIZE(forms); f++) {
+		size_t i = 0;
+
+		while (i < k && i < 6 && forms[f][i] == t[i].ndig)
+			i++;
+		if (i == k && (k == 6 || forms[f][k] == 0))
+			return true;
+	}
+	return false;
+}
+
 static bool
 is_month(const char *text, const struct tok *t)
 {
@@ -110,39 +203,58 @@ is_month(const char *text, const struct tok *t)
 /* Detectors that start at token k of t[0..n). */
 static vigil_error
 detect_at(const struct ruleset *rs, const char *text, const struct tok *t,
-	  size_t n, struct hits *h)
+	  size_t n, bool inside_number, struct hits *h)
 {
 	const struct tok *x = &t[0];
 	vigil_error r = VIGIL_OK;
 	size_t digits = 0, j;
 
 	if (x->ndig) {
-		/* Digit groups: phones (7, 10, 11 digits), ids (3-2-4, 3-3-3). */
-		for (j = 0; j < n && t[j].ndig && t[j].ndig <= 11; j++) {
+		/* Digit groups: phones as they are written, ids (3-2-4, 3-3-3),
+		 * dates; only from the first group of a number. */
+		for (j = 0; !inside_number && j < n && t[j].ndig && t[j].ndig <= 11; j++) {
 			digits += t[j].ndig;
-			if (j > 0 && (digits == 7 || digits == 10 ||
-				      (digits == 11 && x->ndig == 1)))
+			if (j > 0 && phone_groups(t, j + 1))
 				r = emit(rs, DET_PHONE, x, &t[j], h);
 			if (j == 2 && x->ndig == 3 && digits == 9 &&
 			    (t[1].ndig == 2 || t[1].ndig == 3))
 				r = emit(rs, DET_IDNUM, x, &t[j], h);
-			if (j == 2 && t[0].ndig <= 2 && t[1].ndig <= 2 &&
-			    (t[2].ndig == 4 || t[2].ndig == 2))
+			if (j == 2 && ((t[0].ndig <= 2 && t[1].ndig <= 2 &&
+					(t[2].ndig == 4 || t[2].ndig == 2)) ||
+				       (t[0].ndig == 4 && t[1].ndig <= 2 && t[2].ndig <= 2)))
 				r = emit(rs, DET_DATE, x, &t[j], h);
 			if (r != VIGIL_OK)
 				return r;
 		}
+		if (inside_number)
+			return VIGIL_OK;
 		if (j == 1 && (x->ndig == 10 || x->ndig == 7))
 			r = emit(rs, DET_PHONE, x, x, h);
 		else if (j == 1 && x->ndig == 9)
 			r = emit(rs, DET_IDNUM, x, x, h);
 		if (r != VIGIL_OK)
 			return r;
-		/* Street address: a number, then a street word within four. */
-		for (j = 1; x->ndig <= 5 && j < n && j <= 4 && t[j].alpha; j++)
-			if (word_in(text + t[j].s, t[j].e - t[j].s, street_words,
-				    VIGIL_ARRAY_SIZE(street_words)))
+		/* Street address: a number, a name, then a street word
+		 * ("12 aspen court"; not "3 every place"). French puts the
+		 * street word first ("45 rue des erables"). */
+		for (j = 1; x->ndig <= 5 && j < n && j <= 4 && t[j].alpha; j++) {
+			bool street = word_in(text + t[j].s, t[j].e - t[j].s, street_words,
+					      VIGIL_ARRAY_SIZE(street_words));
+
+			street |= j == 1 && fused_street(text + t[j].s, t[j].e - t[j].s);
+			if (street && (j > 1 || fused_street(text + t[j].s, t[j].e - t[j].s) ||
+				       word_in(text + t[j].s, t[j].e - t[j].s, street_first,
+					       VIGIL_ARRAY_SIZE(street_first))))
 				return emit(rs, DET_ADDRESS, x, &t[j], h);
+			if (word_in(text + t[j].s, t[j].e - t[j].s, not_names,
+				    VIGIL_ARRAY_SIZE(not_names)))
+				break;
+		}
+		/* 6 am, 11 pm, 7 oclock */
+		if (n >= 2 && x->ndig <= 2 && t[1].alpha &&
+		    word_in(text + t[1].s, t[1].e - t[1].s, day_parts,
+			    VIGIL_ARRAY_SIZE(day_parts)))
+			return emit(rs, DET_TIME, x, &t[1], h);
 		/* 12 march 1980 */
 		if (n >= 2 && x->ndig <= 2 && is_month(text, &t[1]))
 			return emit(rs, DET_DATE, x, n >= 3 && t[2].ndig == 4 ?
@@ -153,11 +265,15 @@ detect_at(const struct ruleset *rs, const char *text, const struct tok *t,
 	if (n >= 2 && t[1].ndig && t[1].ndig <= 2 && is_month(text, x))
 		return emit(rs, DET_DATE, x, n >= 3 && t[2].ndig == 4 ? &t[2] :
 			    &t[1], h);
+	/* Times of day: "6am", "11pm", "18h30". */
+	if (!x->alpha && is_time(text + x->s, x->e - x->s))
+		return emit(rs, DET_TIME, x, x, h);
 	/* Plates: "abc 4521", "abc4521", "7abc123". */
-	if (!x->alpha && x->e - x->s >= 5 && x->e - x->s <= 8)
+	if (!x->alpha && x->e - x->s >= 5 && x->e - x->s <= 8 &&
+	    plate_like(text + x->s, x->e - x->s))
 		return emit(rs, DET_PLATE, x, x, h);
-	if (x->alpha && x->e - x->s >= 2 && x->e - x->s <= 3 && n >= 2 &&
-	    t[1].ndig >= 3 && t[1].ndig <= 4)
+	if (x->alpha && x->e - x->s >= 2 && x->e - x->s <= 4 && n >= 2 &&
+	    t[1].ndig >= 2 && t[1].ndig <= 4)
 		return emit(rs, DET_PLATE, x, &t[1], h);
 	return VIGIL_OK;
 }
@@ -279,6 +395,7 @@ doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 {
 	struct tok win[MAX_TOKENS_AHEAD];
 	size_t i = 1, prev = 0, started = 0;
+	bool prev_number = false;  /* the word before was all digits */
 	uint32_t w = 1;
 	vigil_error r = VIGIL_OK;
 
@@ -294,19 +411,26 @@ doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 	 * windows at each token with a digit and at the one before it. */
 	while (r == VIGIL_OK && n->ndigits && i < n->len) {
 		const char *sp = memchr(n->text + i, ' ', n->len - i);
-		size_t e = sp ? (size_t)(sp - n->text) : n->len;
-		bool digit = false;
+		size_t e = sp ? (size_t)(sp - n->text) : n->len, nd = 0;
+		bool digit;
 
-		for (size_t k = i; k < e && !digit; k++)
-			digit = n->text[k] >= '0' && n->text[k] <= '9';
-		if (digit && prev > started) {
-			r = detect_at(rs, n->text, win, window(n, prev, w - 1, win), h);
+		for (size_t k = i; k < e; k++)
+			nd += n->text[k] >= '0' && n->text[k] <= '9';
+		digit = nd > 0;
+		/* Only a month ("march 12") or plate letters ("abc 4521") can
+		 * start a detector on the word before the digits. */
+		if (digit && prev > started && i - 1 - prev <= 9 &&
+		    n->text[prev] >= 'a' && n->text[prev] <= 'z') {
+			r = detect_at(rs, n->text, win, window(n, prev, w - 1, win),
+				      false, h);
 			started = prev;
 		}
 		if (digit && r == VIGIL_OK) {
-			r = detect_at(rs, n->text, win, window(n, i, w, win), h);
+			r = detect_at(rs, n->text, win, window(n, i, w, win),
+				      prev_number, h);
 			started = i;
 		}
+		prev_number = nd == e - i;
 		prev = i;
 		i = e + 1;
 		w++;

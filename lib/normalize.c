@@ -391,75 +391,124 @@ spaced_run(const struct nunit *u, size_t i, size_t nu, size_t min)
 	return count >= min && count <= 64 ? last + 1 - i : 0;
 }
 
-static inline bool
-ascii_sep(unsigned char c)
+/* Byte classes for the ASCII fast path, agreeing with ascii_fold;
+ * anything not listed is a separator. */
+enum { F_SEP = 0, F_DROP, F_ALPHA, F_DIGIT, F_HEAD, F_SYM, F_SLOW };
+
+static const uint8_t fast_class[256] = {
+	['a' ... 'z'] = F_ALPHA, ['A' ... 'Z'] = F_ALPHA,
+	['0' ... '9'] = F_DIGIT,
+	['\''] = F_DROP, ['`'] = F_DROP,
+	['@'] = F_HEAD, ['#'] = F_HEAD,
+	['$'] = F_SYM, ['!'] = F_SYM, ['|'] = F_SYM, ['+'] = F_SYM, ['*'] = F_SYM,
+	[128 ... 255] = F_SLOW,
+};
+
+/* A word the fast path cannot fold by itself ("d!ck", "k1ll", "diiie",
+ * "@user17"): hand its bytes to emit_token() as units. */
+static bool
+ascii_word(struct norm *n, const unsigned char *p, size_t s, size_t e,
+	   const struct norm_vocab *vocab)
 {
-	return c < 128 && (ascii_fold[c] == ' ' || ascii_fold[c] == 0);
+	struct nunit u[64];
+	size_t k = 0;
+
+	for (size_t i = s; i < e; i++) {
+		if (ascii_fold[p[i]] == 1)
+			continue;  /* apostrophes join */
+		if (k == VIGIL_ARRAY_SIZE(u))
+			return false;
+		u[k].c = ascii_fold[p[i]];
+		u[k].s = (uint32_t)i;
+		u[k].e = (uint32_t)i + 1;
+		k++;
+	}
+	if (k)
+		emit_token(n, u, k, vocab);
+	return true;
 }
 
-/* The fast path: ASCII text whose words are plain (letters and
- * apostrophes, or only digits), with nothing spaced out or stretched.
- * One pass, no units. False means "use the general path". */
+/* The fast path for ASCII text: plain words (letters and apostrophes, or
+ * only digits, maybe after '@' or '#' and before punctuation) are folded
+ * here in one pass, other words through ascii_word(). False means "use
+ * the general path": the text is not ASCII, or may hold a word spaced
+ * out ("k i l l"). */
 static bool
-norm_ascii(struct norm *n, const unsigned char *p, size_t len)
+norm_ascii(struct norm *n, const unsigned char *p, size_t len,
+	   const struct norm_vocab *vocab)
 {
-	size_t i = 0;
+	const uint8_t *cls = fast_class;
+	char *t = n->text;
+	uint32_t *st = n->start;
+	size_t i = 0, o = 0;
 
-	out_add(n, ' ', 0);
+	t[o] = ' ';
+	st[o++] = 0;
 	while (i < len) {
-		size_t k, nl = 0, nd = 0, at = n->len, first = SIZE_MAX, end = i;
+		size_t tok, at;
+		unsigned nl = 0, nd = 0;
 		uint32_t last = 0;
-		bool symbol = false;
+		bool symbol = false, odd = false;
 
-		if (p[i] >= 128)
-			return false;
-		if (ascii_sep(p[i])) {
+		while (i < len && cls[p[i]] == F_SEP)
 			i++;
-			continue;
+		if (i == len)
+			break;
+		tok = i;
+		at = o;
+		if (cls[p[i]] == F_HEAD) {
+			if (p[i] == '@') {
+				t[o] = '@';
+				st[o++] = (uint32_t)i;
+			}
+			i++;
 		}
-		for (k = i; k < len && !ascii_sep(p[k]); k++) {
-			char g = p[k] < 128 ? ascii_fold[p[k]] : 0;
+		for (; i < len; i++) {
+			uint8_t k = cls[p[i]];
 
-			if (is_alpha(g) || is_digit(g)) {
-				if (symbol)
-					return false;  /* a symbol inside the word */
-				nl += is_alpha(g);
-				nd += is_digit(g);
-				first = first == SIZE_MAX ? k : first;
-				end = k + 1;
-			} else if (g == 0 || (g != 1 && first == SIZE_MAX &&
-					      g != '#' && g != '@')) {
-				return false;  /* not ASCII, or "$hit" */
-			} else {
-				symbol |= g != 1 && first != SIZE_MAX;
+			if (k == F_ALPHA) {
+				char g = ascii_fold[p[i]];
+
+				odd |= symbol || (o - at >= 2 && t[o - 1] == g &&
+						  t[o - 2] == g);
+				t[o] = g;
+				st[o++] = (uint32_t)i;
+				nl++;
+				last = (uint32_t)i + 1;
+			} else if (k == F_DIGIT) {
+				odd |= symbol;
+				t[o] = (char)p[i];
+				st[o++] = (uint32_t)i;
+				nd++;
+				last = (uint32_t)i + 1;
+			} else if (k == F_SEP) {
+				break;
+			} else if (k == F_SLOW) {
+				return false;
+			} else if (k != F_DROP) {
+				symbol = true;
+				odd |= nl + nd == 0;  /* "$hit", "!!!" */
 			}
 		}
-		if (first == SIZE_MAX) {  /* apostrophes, '#' or '@' alone */
-			i = k;
+		if (i - tok == 1 && i + 2 <= len && cls[p[i + 1]] != F_SEP &&
+		    (i + 2 == len || cls[p[i + 2]] == F_SEP))
+			return false;  /* maybe "k i l l" */
+		if (odd || (nl && nd) || (p[tok] == '@' && !nl)) {
+			n->len = at;
+			if (!ascii_word(n, p, tok, i, vocab))
+				return false;
+			o = n->len;
 			continue;
 		}
-		if ((nl && nd) || (first > i && (first - i > 1 || (p[i] == '@' && !nl))) ||
-		    (k - i == 1 && k + 2 <= len && !ascii_sep(p[k + 1]) &&
-		     (k + 2 == len || ascii_sep(p[k + 2]))))
-			return false;  /* leetspeak, an odd prefix, or "k i l l" */
-		if (p[i] == '@')
-			out_add(n, '@', (uint32_t)i);
-		for (size_t j = first; j < end; j++) {
-			char g = ascii_fold[p[j]];
-
-			if (g == 1)
-				continue;
-			if (n->len - at >= 2 && n->text[n->len - 1] == g &&
-			    n->text[n->len - 2] == g)
-				return false;  /* "diiie" */
-			out_add(n, g, (uint32_t)j);
-			last = (uint32_t)j + 1;
+		if (nl + nd) {
+			t[o] = ' ';
+			st[o++] = last;
+		} else {
+			o = at;
 		}
 		n->ndigits += nd;
-		if (n->len > at)
-			out_add(n, ' ', last);
-		i = k;
 	}
+	n->len = o;
 	return true;
 }
 
@@ -491,7 +540,7 @@ norm_run(struct norm *n, const char *text, size_t len,
 	n->len = 0;
 	n->invalid = false;
 	n->ndigits = 0;
-	if (norm_ascii(n, (const unsigned char *)text, len))
+	if (norm_ascii(n, (const unsigned char *)text, len, vocab))
 		goto done;
 	n->len = 0;
 	n->ndigits = 0;

@@ -2,7 +2,7 @@
 /*
  * rules-index.c - turn parsed rules into what the scanner needs: the
  * automaton's patterns (with variants for stretched letters), the index
- * from a literal to the rules it can start, and the vocabulary that
+ * from a literal to the rule elements that hold it, and the vocabulary that
  * resolves masked words.
  */
 #include <stdlib.h>
@@ -18,7 +18,8 @@ cmp_str(const void *a, const void *b)
 
 /* "kill you" -> "kil you": a run of three letters or more in a post folds
  * to one, so a rule word with a double letter also needs the single form.
- * Words that would drop below three letters keep their double. Returns
+ * Words that would drop below four letters keep their double: "butt" is
+ * not "but", nor "thee" "the" (rules spell out short ones, like "kil"). Returns
  * false when nothing changes. */
 static bool
 collapse_doubles(const char *in, char *out)
@@ -35,7 +36,7 @@ collapse_doubles(const char *in, char *out)
 			dbl += w[i] == w[i - 1] && w[i] >= 'a' && w[i] <= 'z';
 		for (size_t i = 0; i < wl; i++) {
 			if (i >= 2 && w[i] == w[i - 1] && w[i] >= 'a' &&
-			    w[i] <= 'z' && wl - 1 - dbl >= 3) {
+			    w[i] <= 'z' && wl - 1 - dbl >= 4) {
 				changed = true;
 				continue;
 			}
@@ -47,8 +48,25 @@ collapse_doubles(const char *in, char *out)
 	return changed;
 }
 
+/* Real words that stretched-letter variants of rule words would
+ * otherwise become ("noose" -> "nose", "coons" -> "cons"). */
+static bool
+real_word(const char *variant)
+{
+	static const char *const words[] = {
+		" nose", " cons", " cone", " bred", " slot", " refuge", " refuges",
+		" tens", " whop", " striping", " shot", " weds", " hops", " pres",
+	};
+
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(words); i++)
+		if (strcmp(words[i], variant) == 0)
+			return true;
+	return false;
+}
+
 static vigil_error
-pattern_add(struct ruleset *rs, size_t *apats, const char *text, uint32_t lit)
+pattern_add(struct ruleset *rs, size_t *apats, const char *text, uint32_t lit,
+	    bool prefix)
 {
 	struct pattern *p;
 
@@ -66,8 +84,8 @@ pattern_add(struct ruleset *rs, size_t *apats, const char *text, uint32_t lit)
 		return VIGIL_E_NOMEM;
 	p->lit = lit;
 	p->len = (uint32_t)strlen(text);
-	p->prefix = rs->lits[lit].prefix;
-	p->nspaces = rs->lits[lit].nwords;
+	p->prefix = prefix;
+	p->nwords = rs->lits[lit].nwords;
 	rs->npats++;
 	return VIGIL_OK;
 }
@@ -99,10 +117,12 @@ build_patterns(struct ruleset *rs)
 
 		if (rs->lits[i].det != DET_NONE || rs->lits[i].nparts)
 			continue;
-		r = pattern_add(rs, &apats, t, i);
-		if (r == VIGIL_OK && collapse_doubles(t, variant) &&
+		/* The variant matches whole words only: "kil" for "kill*" is
+		 * fine, "niger*" for "nigger*" is not. */
+		r = pattern_add(rs, &apats, t, i, rs->lits[i].prefix);
+		if (r == VIGIL_OK && collapse_doubles(t, variant) && !real_word(variant) &&
 		    !bsearch(&key, sorted, rs->nlits, sizeof(char *), cmp_str))
-			r = pattern_add(rs, &apats, variant, i);
+			r = pattern_add(rs, &apats, variant, i, false);
 	}
 out:
 	free(variant);
@@ -122,31 +142,51 @@ index_add(uint32_t **v, size_t *n, uint32_t lit, uint32_t what)
 	return VIGIL_OK;
 }
 
-/* For each literal: the rule elements that hold it, and the phrases with
- * gaps that begin with it. */
+/* For each literal: the rule elements that hold it (one flat array,
+ * read for every hit of a post), and the phrases with gaps that begin
+ * with it. */
 static vigil_error
 build_index(struct ruleset *rs)
 {
-	size_t n = rs->nlits ? rs->nlits : 1;
+	size_t n = rs->nlits ? rs->nlits : 1, total = 0;
 	vigil_error r = VIGIL_OK;
 
 	rs->comp = calloc(n, sizeof(uint32_t *));
 	rs->ncomp = calloc(n, sizeof(size_t));
-	rs->elems = calloc(n, sizeof(uint32_t *));
-	rs->nelems = calloc(n, sizeof(size_t));
+	rs->elem_off = calloc(n + 1, sizeof(uint32_t));
 	rs->full = malloc(rs->nrules ? rs->nrules : 1);
-	if (!rs->comp || !rs->ncomp || !rs->elems || !rs->nelems || !rs->full)
+	if (!rs->comp || !rs->ncomp || !rs->elem_off || !rs->full)
 		return VIGIL_E_NOMEM;
-	for (size_t k = 0; k < rs->nrules; k++)
-		rs->full[k] = (uint8_t)((1u << rs->rules[k].nelem) - 1);
-	for (uint32_t k = 0; k < rs->nrules && r == VIGIL_OK; k++) {
+	for (size_t k = 0; k < rs->nrules; k++) {
 		const struct rule *ru = &rs->rules[k];
 
-		for (uint32_t el = 0; el < ru->nelem && r == VIGIL_OK; el++)
-			for (size_t j = 0; j < ru->elem[el].n && r == VIGIL_OK; j++) {
-				uint32_t lit = ru->elem[el].lits[j];
-				r = index_add(rs->elems, rs->nelems, lit, k << 3 | el);
-			}
+		rs->full[k] = (uint8_t)((1u << ru->nelem) - 1);
+		for (size_t el = 0; el < ru->nelem; el++) {
+			for (size_t j = 0; j < ru->elem[el].n; j++)
+				rs->elem_off[ru->elem[el].lits[j] + 1]++;
+			total += ru->elem[el].n;
+		}
+	}
+	for (size_t l = 0; l < rs->nlits; l++)
+		rs->elem_off[l + 1] += rs->elem_off[l];
+	rs->elem_code = malloc((total ? total : 1) * sizeof(uint32_t));
+	if (!rs->elem_code)
+		return VIGIL_E_NOMEM;
+	{
+		uint32_t *fill = calloc(n, sizeof(uint32_t));
+
+		if (!fill)
+			return VIGIL_E_NOMEM;
+		for (uint32_t k = 0; k < rs->nrules; k++) {
+			const struct rule *ru = &rs->rules[k];
+
+			for (uint32_t el = 0; el < ru->nelem; el++)
+				for (size_t j = 0; j < ru->elem[el].n; j++) {
+					uint32_t lit = ru->elem[el].lits[j];
+					rs->elem_code[rs->elem_off[lit] + fill[lit]++] = k << 3 | el;
+				}
+		}
+		free(fill);
 	}
 	for (uint32_t i = 0; i < rs->nlits && r == VIGIL_OK; i++)
 		if (rs->lits[i].nparts)

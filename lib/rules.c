@@ -14,7 +14,7 @@
  * longer words, a lone `*` stands for one to three words, `@` for any
  * @handle), a `$define`, or a detector (`%phone`, `%address`,
  * `%email`, `%personal_email`, `%plate`, `%date`, `%idnum`,
- * `%spelled_phone`). Words go through the same normaliser as posts.
+ * `%spelled_phone`, `%time`). Words go through the same normaliser as posts.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -23,7 +23,7 @@
 
 #include "vigil-private.h"
 
-#define RULE_LINE_MAX 4096
+#define RULE_LINE_MAX 16384
 #define RULE_MAX_ELEMS 8
 
 const char *const category_names[CAT_N] = {
@@ -34,7 +34,7 @@ static const char *const det_names[DET_N] = {
 	[DET_PHONE] = "phone", [DET_SPELLED_PHONE] = "spelled_phone",
 	[DET_ADDRESS] = "address", [DET_EMAIL] = "email",
 	[DET_PERSONAL_EMAIL] = "personal_email", [DET_PLATE] = "plate",
-	[DET_DATE] = "date", [DET_IDNUM] = "idnum",
+	[DET_DATE] = "date", [DET_IDNUM] = "idnum", [DET_TIME] = "time",
 };
 
 struct rdefine {
@@ -80,11 +80,9 @@ ruleset_free(struct ruleset *rs)
 		free(rs->pats[i].text);
 	for (size_t i = 0; i < rs->nlits && rs->comp; i++)
 		free(rs->comp[i]);
-	for (size_t i = 0; i < rs->nlits && rs->elems; i++)
-		free(rs->elems[i]);
-	free(rs->elems);
+	free(rs->elem_off);
+	free(rs->elem_code);
 	free(rs->full);
-	free(rs->nelems);
 	free(rs->comp);
 	free(rs->ncomp);
 	for (size_t i = 0; i < rs->ndefs; i++) {

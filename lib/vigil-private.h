@@ -466,7 +466,7 @@ size_t norm_to_text_offset(const struct norm *n, size_t orig);
 enum { CAT_THREAT, CAT_SEXUAL, CAT_DOXXING, CAT_HATE, CAT_INSULT, CAT_N };
 enum det_kind {
 	DET_NONE, DET_PHONE, DET_SPELLED_PHONE, DET_ADDRESS, DET_EMAIL,
-	DET_PERSONAL_EMAIL, DET_PLATE, DET_DATE, DET_IDNUM, DET_N,
+	DET_PERSONAL_EMAIL, DET_PLATE, DET_DATE, DET_IDNUM, DET_TIME, DET_N,
 };
 #define LIT_MAX_PARTS 4
 #define LIT_GAP_MAX 3   /* words a '*' in a phrase may stand for */
@@ -495,11 +495,11 @@ struct rule {
 	uint8_t *dist;    /* nelem - 1 word distances */
 };
 struct pattern {          /* one string for the automaton */
-	char *text;
+	char *text;       /* " kill you": leading space, no trailing one */
 	uint32_t len;
 	uint32_t lit;
 	uint8_t prefix;
-	uint8_t nspaces;
+	uint8_t nwords;
 };
 struct ruleset {
 	struct literal *lits;
@@ -511,8 +511,8 @@ struct ruleset {
 	uint32_t **comp;      /* per literal: phrases with gaps it starts */
 	size_t *ncomp;
 	uint8_t *full;        /* per rule: the element mask of a complete match */
-	uint32_t **elems;     /* per literal: rule << 3 | element, where it is used */
-	size_t *nelems;
+	uint32_t *elem_off;   /* per literal: its codes are elem_code[off[l]..off[l+1]) */
+	uint32_t *elem_code;  /* rule << 3 | element, where each literal is used */
 	uint32_t det_lit[DET_N]; /* literal id of each detector, or UINT32_MAX */
 	struct norm_vocab *vocab;
 	uint32_t *hash;       /* literal ids by text, open addressing */

@@ -79,6 +79,13 @@ echo x | "$VIGILCTL" classify --rules "$tmp/broken.rules" > /dev/null 2> "$tmp/r
 [ "$rc" -eq 4 ] || fail "broken rules: exit $rc, want 4"
 grep -q 'broken.rules:2: expected' "$tmp/rules.err" || fail "broken rules: no file:line"
 
+# Posts written for the tests (tests/data) stay well classified.
+"$VIGILCTL" classify --eval "$VIGIL_SRC/tests/data/classify-extra.jsonl" > "$tmp/extra.txt" ||
+	fail "--eval extra: exit $?"
+awk '$1 ~ /^(threat|sexual|doxxing|hate|insult)$/ && $4 < 0.85 { print "F1 " $1 " " $4; bad = 1 }
+	$1 == "rows" { seen = 1; gsub(/[(%)]/, "", $NF); if ($NF + 0 >= 5) { print "benign " $NF "%"; bad = 1 } }
+	END { exit bad || !seen }' "$tmp/extra.txt" || { cat "$tmp/extra.txt"; fail "tests/data targets not met"; }
+
 # The default rules meet the targets on the domain set.
 if [ -z "$shared" ] || [ ! -r "$shared/data/domain_dev.jsonl" ]; then
 	echo "SKIP: ../shared/data/domain_dev.jsonl not found; targets not checked"

@@ -221,12 +221,12 @@ END_TEST
 
 START_TEST(test_rules_long_line)
 {
-	char *text = malloc(10000), errbuf[VIGIL_ERRBUF_SIZE];
+	char *text = malloc(20000), errbuf[VIGIL_ERRBUF_SIZE];
 	vigil_classifier *c = NULL;
 	char *path;
 
-	memset(text, 'x', 9999);
-	text[9999] = '\0';
+	memset(text, 'x', 19999);
+	text[19999] = '\0';
 	memcpy(text, "rule a threat 1: ", 17);
 	path = write_rules(text);
 	ck_assert_int_eq(vigil_classifier_new(path, &c, errbuf), VIGIL_E_PARSE);
@@ -268,7 +268,7 @@ END_TEST
 
 static const char scoring_rules[] =
 	"define you = you | your | @\n"
-	"rule t.kill threat 400: kill* ..2 $you\n"
+	"rule t.kill threat 400: kill* | stabbed ..2 $you\n"
 	"rule t.will threat 300: will | gonna ..3 kill*\n"
 	"rule t.near threat 200: knife ~2 $you\n"
 	"rule t.gap threat 250: smash * face\n"
@@ -294,7 +294,8 @@ static const struct {
 	{ "idiot moron", 0, 1000, 0 },               /* clamped at 1000 */
 	{ "you f*ck", 0, 600, 0 },                   /* mask resolved */
 	{ "send nudes", 0, 0, 300 },
-	{ "killllll @someone", 400, 0, 0 },          /* stretched double */
+	{ "stabbbbed @someone", 400, 0, 0 },        /* stretched double */
+	{ "but @someone", 0, 0, 0 },                 /* not "butt" */
 };
 
 START_TEST(test_scoring)
@@ -406,6 +407,8 @@ static const struct {
 	{ "she was born on March 12 1980, her birthday is coming", true },
 	{ "his SIN is 123 456 789", true },
 	{ "Dr. Morales's son plays soccer at Riverside Park every Saturday", true },
+	{ "Dr Roy walks her dog alone at 6am on Elm St every day", true },
+	{ "Nurse Ana's licence plate is BXTR 442, silver Civic", true },
 	{ "Dr. Ahmed's clinic at 200 Park Ave is accepting new patients", false },
 	{ "Book with Dr. Foster's office: 555-0199", false },
 	{ "Call the clinic at (555) 212-4433 to book an appointment", false },
