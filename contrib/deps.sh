@@ -8,6 +8,8 @@ packages=(
   libcurl4-openssl-dev libsqlite3-dev sqlite3 libjansson-dev libsodium-dev
   libarchive-dev libinih-dev libutf8proc-dev libsystemd-dev
   check valgrind openssl python3 python3-cryptography
+  libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-color-emoji
+  poppler-utils chromium
 )
 # Extra packages a caller may ask for (e.g. the test script).
 packages+=("$@")

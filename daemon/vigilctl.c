@@ -24,6 +24,18 @@ static const struct ctl_command commands[] = {
 	{ "export", "--out PATH [--clinician ID] [--since TIME] [--until TIME] [--tar]",
 	  "write a verifiable export bundle", cmd_export },
 	{ "verify-bundle", "[--key KEYID] DIR|FILE.tar", "verify an export bundle offline", cmd_verify_bundle },
+	{ "annotate", "SEQ --status reviewed|false_positive|escalated|reported|note [--text TEXT] "
+	  "[--reference CASE] [--by NAME]", "record a review of a capture (a new entry)", cmd_annotate },
+	{ "queue", "[--clinician ID] [--label LABEL] [--reveal]",
+	  "captures awaiting review, most severe first, masked", cmd_queue },
+	{ "report", "--clinician ID [--since TIME] [--until TIME] [--format html|pdf] [--tz ZONE] "
+	  "--out FILE", "write the evidence report for police, courts and employers", cmd_report },
+	{ "notice", "--platform P --clinician ID [--seq N]... [--format text|json] "
+	  "--reporter-name NAME --reporter-email ADDR --out FILE",
+	  "write a notice (EU DSA Article 16 shape) for a platform", cmd_notice },
+	{ "offenders", "[--clinician ID]", "harassing accounts ranked by incidents and severity",
+	  cmd_offenders },
+	{ "bursts", "[--clinician ID]", "hours when mentions of a clinician spiked", cmd_bursts },
 };
 
 void

@@ -4,6 +4,7 @@
 #define VIGILCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "vigil.h"
 
@@ -54,5 +55,17 @@ int cmd_key(struct ctl *ctl, int argc, char **argv);
 /* ctl-export.c */
 int cmd_export(struct ctl *ctl, int argc, char **argv);
 int cmd_verify_bundle(struct ctl *ctl, int argc, char **argv);
+
+/* ctl-review.c */
+/* Parse a seq number; prints an error and returns false if malformed. */
+bool ctl_parse_seq(const char *s, uint64_t *out);
+int cmd_annotate(struct ctl *ctl, int argc, char **argv);
+int cmd_queue(struct ctl *ctl, int argc, char **argv);
+
+/* ctl-report.c */
+int cmd_report(struct ctl *ctl, int argc, char **argv);
+int cmd_notice(struct ctl *ctl, int argc, char **argv);
+int cmd_offenders(struct ctl *ctl, int argc, char **argv);
+int cmd_bursts(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -87,47 +87,6 @@ add_blob(struct export_state *s, json_t *ref)
 	return VIGIL_OK;
 }
 
-/* CSV field per RFC 4180: always quoted, quotes doubled. */
-static vigil_error
-csv_field(struct vbuf *b, const char *s, bool last)
-{
-	vigil_error r = vbuf_addc(b, '"');
-
-	for (; r == VIGIL_OK && s && *s; s++)
-		r = *s == '"' ? vbuf_add(b, "\"\"", 2) : vbuf_addc(b, *s);
-	if (r == VIGIL_OK)
-		r = vbuf_add(b, last ? "\"\r\n" : "\",", last ? 3 : 2);
-	return r;
-}
-
-static vigil_error
-html_text(struct vbuf *b, const char *s)
-{
-	vigil_error r = VIGIL_OK;
-
-	for (; r == VIGIL_OK && s && *s; s++) {
-		switch (*s) {
-		case '<': r = vbuf_adds(b, "&lt;"); break;
-		case '>': r = vbuf_adds(b, "&gt;"); break;
-		case '&': r = vbuf_adds(b, "&amp;"); break;
-		case '"': r = vbuf_adds(b, "&quot;"); break;
-		case '\'': r = vbuf_adds(b, "&#39;"); break;
-		default: r = vbuf_addc(b, *s);
-		}
-	}
-	return r;
-}
-
-static const char *
-jstr(json_t *o, const char *a, const char *b)
-{
-	json_t *v = json_object_get(o, a);
-
-	if (b)
-		v = json_object_get(v, b);
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
 /* The readable views: one row per entry. */
 static vigil_error
 add_views(struct export_state *s, uint64_t seq, const char *time, const char *kind,
