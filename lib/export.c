@@ -332,6 +332,8 @@ select_entries(struct export_state *s, const vigil_export_options *o)
 static vigil_error
 write_docs(struct export_state *s, const vigil_export_options *o, const char *signer)
 {
+	char *html = NULL, *csv = NULL;
+	size_t html_len = 0, csv_len = 0;
 	struct vbuf doc;
 	vigil_error r;
 
@@ -341,14 +343,24 @@ write_docs(struct export_state *s, const vigil_export_options *o, const char *si
 	if (r == VIGIL_OK)
 		r = sink_write(&s->sink, "VERIFY.md", doc.data, doc.len, s->errbuf);
 	vbuf_reset(&doc);
-	if (r == VIGIL_OK)
-		r = export_report_html(&doc, s->l->origin, signer, s->cp.size, o->clinician,
+	/* One clinician: the police report; the whole ledger: every entry. */
+	if (r == VIGIL_OK && o->clinician) {
+		r = export_clinician_report(s->l, o, &html, &html_len, &csv, &csv_len, s->errbuf);
+	} else if (r == VIGIL_OK) {
+		r = export_report_html(&doc, s->l->origin, signer, s->cp.size, NULL,
 				       s->html.data ? s->html.data : "");
+		html_len = doc.len;
+		html = vbuf_take(&doc, NULL);
+		csv_len = s->csv.len;
+		csv = vbuf_take(&s->csv, NULL);
+	}
 	if (r == VIGIL_OK)
-		r = sink_write(&s->sink, "report.html", doc.data, doc.len, s->errbuf);
+		r = sink_write(&s->sink, "report.html", html, html_len, s->errbuf);
+	if (r == VIGIL_OK)
+		r = sink_write(&s->sink, "report.csv", csv, csv_len, s->errbuf);
 	vbuf_free(&doc);
-	if (r == VIGIL_OK)
-		r = sink_write(&s->sink, "report.csv", s->csv.data, s->csv.len, s->errbuf);
+	free(html);
+	free(csv);
 	return r;
 }
 

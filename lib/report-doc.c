@@ -152,7 +152,7 @@ front_page(struct builder *b)
 	snprintf(s, sizeof(s), "UTC%s%s", strcmp(vigil_tz_name(r->tz), "UTC") ? " and " : "",
 		 strcmp(vigil_tz_name(r->tz), "UTC") ? vigil_tz_name(r->tz) : "");
 	kv(b, "Times shown in", s, 0);
-	snprintf(s, sizeof(s), "%zu captured posts: %zu incidents (labelled by the classifier), "
+	snprintf(s, sizeof(s), "%zu captured posts: %zu incidents (labelled by the classifier, or not classified), "
 		 "%" PRIu64 " marked false positive by a reviewer, %" PRIu64 " not labelled",
 		 r->ncaps, r->nincidents, r->nfalse, r->nunlabelled);
 	kv(b, "Posts", s, 0);
@@ -168,8 +168,8 @@ front_page(struct builder *b)
 	row(b, BLK_TABLE, 2, "70", "30");
 	row(b, BLK_ROW, 2, "Label", "Incidents");
 	b->d->b[b->d->n - 1].flags |= BLK_HEAD;
-	for (int k = 0; k <= RPT_NCAT; k++) {
-		if (k == RPT_NCAT && r->labels[k].n == 0)
+	for (int k = 0; k <= RPT_NCAT + 1; k++) {
+		if (k >= RPT_NCAT && r->labels[k].n == 0)
 			continue;
 		snprintf(s, sizeof(s), "%" PRIu64, r->labels[k].n);
 		row(b, BLK_ROW, 2, r->labels[k].name, s);
@@ -204,7 +204,7 @@ severe_and_accounts(struct builder *b)
 	char seq[32], score[16], labels[256], ex[400], handles[512], n[24], top[16];
 
 	add(b, BLK_H2, 0, "Most severe incidents", NULL);
-	row(b, BLK_TABLE, 6, "8", "8", "14", "12", "20", "38");
+	row(b, BLK_TABLE, 6, "7", "8", "13", "13", "21", "38");
 	row(b, BLK_ROW, 6, "Seq", "Score", "Labels", "Platform", "Account", "Text (excerpt)");
 	b->d->b[b->d->n - 1].flags |= BLK_HEAD;
 	for (size_t i = 0; i < r->nsevere; i++) {
@@ -262,9 +262,9 @@ timeline_and_bursts(struct builder *b)
 		add(b, BLK_P, 0, "No burst was found in this period.", NULL);
 		return;
 	}
-	row(b, BLK_TABLE, 6, "24", "8", "8", "10", "10", "40");
-	row(b, BLK_ROW, 6, "Window (UTC)", "Posts", "Peak per hour", "Median per hour",
-	    "Threshold", "Accounts involved");
+	row(b, BLK_TABLE, 6, "26", "8", "9", "11", "11", "35");
+	row(b, BLK_ROW, 6, "Window (UTC)", "Posts", "Peak/h", "Median/h", "Threshold",
+	    "Accounts involved");
 	b->d->b[b->d->n - 1].flags |= BLK_HEAD;
 	for (size_t i = 0; i < r->nbursts; i++) {
 		const vigil_burst *u = &r->bursts[i];
@@ -327,31 +327,60 @@ followups(struct builder *b, const struct rpt_capture *c)
 	}
 }
 
+#define QUOTES_PER_RULE 3
+
+/* The quoted text of one match, widened to whole characters. */
+static void
+quote_match(const struct rpt_capture *c, size_t len, json_t *m, char *out, size_t size,
+	    size_t *start, size_t *end)
+{
+	json_int_t s0 = json_integer_value(json_object_get(m, "start"));
+	json_int_t s1 = json_integer_value(json_object_get(m, "end"));
+	char frag[128];
+
+	*start = s0 < 0 ? 0 : (size_t)s0;
+	*end = s1 < 0 ? 0 : (size_t)s1;
+	utf8_widen(c->text, len, start, end);
+	snprintf(frag, sizeof(frag), "%.*s", (int)(*end - *start), c->text + *start);
+	rpt_excerpt(frag, 80, out, size);
+}
+
+/* One row per rule: how often it matched, and its first few matches. */
 static void
 rules_fired(struct builder *b, const struct rpt_capture *c)
 {
-	size_t len = strlen(c->text), i;
-	json_t *m;
+	size_t len = strlen(c->text), n = json_array_size(c->matches);
 
-	json_array_foreach(c->matches, i, m) {
-		json_int_t s0 = json_integer_value(json_object_get(m, "start"));
-		json_int_t s1 = json_integer_value(json_object_get(m, "end"));
-		size_t start = s0 < 0 ? 0 : (size_t)s0, end = s1 < 0 ? 0 : (size_t)s1;
-		char quote[200], *s = NULL, *frag;
+	for (size_t i = 0; i < n; i++) {
+		json_t *m = json_array_get(c->matches, i);
+		const char *cat = jstr(m, "category", NULL), *rule = jstr(m, "rule", NULL);
+		char s[1024], quote[200];
+		size_t count = 0, shown = 0, used, start, end;
+		bool seen = false;
 
-		utf8_widen(c->text, len, &start, &end);
-		frag = strndup(c->text + start, end - start);
-		if (!frag) {
-			b->e = VIGIL_E_NOMEM;
-			return;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(jstr(json_array_get(c->matches, k), "rule", NULL), rule) == 0 &&
+			       strcmp(jstr(json_array_get(c->matches, k), "category", NULL), cat) == 0;
+		if (seen)
+			continue;
+		for (size_t k = i; k < n; k++)
+			count += strcmp(jstr(json_array_get(c->matches, k), "rule", NULL), rule) == 0 &&
+				 strcmp(jstr(json_array_get(c->matches, k), "category", NULL), cat) == 0;
+		used = (size_t)snprintf(s, sizeof(s), "%s: rule %s matched %zu time%s:", cat, rule,
+					count, count == 1 ? "" : "s");
+		for (size_t k = i; k < n && shown < QUOTES_PER_RULE && used < sizeof(s); k++) {
+			json_t *mk = json_array_get(c->matches, k);
+
+			if (strcmp(jstr(mk, "rule", NULL), rule) != 0 ||
+			    strcmp(jstr(mk, "category", NULL), cat) != 0)
+				continue;
+			quote_match(c, len, mk, quote, sizeof(quote), &start, &end);
+			used += (size_t)snprintf(s + used, sizeof(s) - used, "%s \"%s\" (bytes %zu-%zu)",
+						 shown++ ? "," : "", quote, start, end);
 		}
-		rpt_excerpt(frag, 80, quote, sizeof(quote));
-		free(frag);
-		if (asprintf(&s, "%s: rule %s matched \"%s\" (bytes %zu-%zu)",
-			     jstr(m, "category", NULL), jstr(m, "rule", NULL), quote, start, end) < 0)
-			s = NULL;
+		if (count > shown && used < sizeof(s))
+			snprintf(s + used, sizeof(s) - used, " and %zu more", count - shown);
 		kv(b, "Rule fired", s, 0);
-		free(s);
 	}
 }
 
@@ -394,7 +423,7 @@ incident(struct builder *b, size_t n, const struct rpt_capture *c)
 		m += (size_t)snprintf(s + m, sizeof(s) - m, sc >= 0 ? "%s%s (score %d/1000)" : "%s%s",
 				      i ? ", " : "", l, sc);
 	}
-	kv(b, "Labels", s, 0);
+	kv(b, "Labels", c->classified ? s : "not classified", 0);
 	rules_fired(b, c);
 	kv(b, "Classifier", c->engine, 0);
 	followups(b, c);

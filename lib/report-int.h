@@ -30,7 +30,8 @@ struct rpt_capture {
 	json_t *obs;            /* array of observation entries (borrowed bodies) */
 	json_t *ann;            /* array of annotation entries */
 	const char *status;     /* latest annotation status other than note */
-	bool incident;          /* labelled and not a false positive */
+	bool classified;        /* classification is not null */
+	bool incident;          /* labelled or unclassified, not a false positive */
 };
 
 struct rpt_count {
@@ -50,7 +51,7 @@ struct vigil_report {
 	size_t *incidents, nincidents;
 	size_t *severe, nsevere;    /* most severe incidents first */
 	uint64_t nfalse, nunlabelled;
-	struct rpt_count labels[RPT_NCAT + 1], *platforms;
+	struct rpt_count labels[RPT_NCAT + 2], *platforms; /* + other, unclassified */
 	size_t nplatforms;
 	vigil_offender *offenders;
 	size_t noffenders;

@@ -64,6 +64,7 @@ capture_fields(struct rpt_capture *c)
 	c->author_name = jstr(body, "author", "name");
 	c->author_url = jstr(body, "author", "url");
 	c->payload = jstr(body, "payload", "sha256");
+	c->classified = json_is_object(cls);
 	c->engine = jstr(cls, "engine", NULL);
 	c->labels = json_object_get(cls, "labels");
 	c->matches = json_object_get(cls, "matches");
@@ -289,6 +290,7 @@ summarise(vigil_report *r)
 	for (int k = 0; k < RPT_NCAT; k++)
 		r->labels[k].name = rpt_categories[k];
 	r->labels[RPT_NCAT].name = "other";
+	r->labels[RPT_NCAT + 1].name = "not classified";
 	for (size_t i = 0; e == VIGIL_OK && i < r->ncaps; i++) {
 		struct rpt_capture *c = &r->caps[i];
 
@@ -296,7 +298,8 @@ summarise(vigil_report *r)
 			r->nfalse++;
 			continue;
 		}
-		if (json_array_size(c->labels) == 0) {
+		/* Unclassified captures (e.g. a screenshot handed in) stay in. */
+		if (c->classified && json_array_size(c->labels) == 0) {
 			r->nunlabelled++;
 			continue;
 		}
@@ -307,6 +310,8 @@ summarise(vigil_report *r)
 
 			r->labels[k < 0 ? RPT_NCAT : k].n++;
 		}
+		if (!c->classified)
+			r->labels[RPT_NCAT + 1].n++;
 		e = count_platform(r, c->platform);
 	}
 	if (r->ncaps) {

@@ -80,6 +80,15 @@ add_handle(vigil_offender *o, const char *h)
 	return VIGIL_OK;
 }
 
+/* Labelled by the classifier, or escalated or reported by a reviewer. */
+static bool
+harassing(const struct rpt_capture *c)
+{
+	return json_array_size(c->labels) > 0 ||
+	       (c->status && (strcmp(c->status, "escalated") == 0 ||
+			      strcmp(c->status, "reported") == 0));
+}
+
 vigil_error
 rpt_offenders(vigil_report *r)
 {
@@ -95,7 +104,10 @@ rpt_offenders(vigil_report *r)
 		free(idx);
 		return VIGIL_E_NOMEM;
 	}
-	memcpy(idx, r->incidents, n * sizeof(*idx));
+	n = 0;
+	for (size_t i = 0; i < r->nincidents; i++)
+		if (harassing(&r->caps[r->incidents[i]]))
+			idx[n++] = r->incidents[i];
 	qsort_r(idx, n, sizeof(*idx), author_cmp, r);
 	for (size_t i = 0; e == VIGIL_OK && i < n; i++) {
 		const struct rpt_capture *c = &r->caps[idx[i]];

@@ -28,7 +28,7 @@
 enum font { F_BODY, F_BOLD, F_SMALL, F_MONO, F_H1, F_H2, F_H3, F_CHART, F_N };
 
 static const char *const font_names[F_N] = {
-	"DejaVu Sans 9.5", "DejaVu Sans Bold 9", "DejaVu Sans 8", "DejaVu Sans Mono 7.5",
+	"DejaVu Sans 9.5", "DejaVu Sans Bold 8", "DejaVu Sans 8", "DejaVu Sans Mono 7.5",
 	"DejaVu Sans Bold 16", "DejaVu Sans Bold 13", "DejaVu Sans Bold 11", "DejaVu Sans 7",
 };
 
@@ -232,7 +232,9 @@ block(struct pdf *p, const struct blk *k, const struct blk **table)
 		p->y += 3;
 		break;
 	case BLK_KV:
-		need(p, 12);
+		/* Keep the key with the value's first lines. */
+		need(p, fmin(height_of(p, k->flags & BLK_MONO ? F_MONO : F_BODY, k->value,
+				       BODY_W - KEY_W), 60));
 		y0 = p->y;
 		cairo_move_to(p->cr, MARGIN, p->y);
 		pango_cairo_show_layout(p->cr, layout(p, F_BOLD, k->text, KEY_W - 6));

@@ -95,11 +95,11 @@ chart_layout(const vigil_report *r, struct chart *c)
 
 	memset(c, 0, sizeof(*c));
 	for (int k = 0; e == VIGIL_OK && k <= RPT_NCAT; k++) {
-		double lx = PLOT_L + k * 100.0;
+		double lx = PLOT_L + k * 95.0;
 
 		e = add_rect(c, lx, 8, 10, 10, k);
 		if (e == VIGIL_OK)
-			e = add_text(c, lx + 14, 17, 0, k < RPT_NCAT ? rpt_categories[k] : "other");
+			e = add_text(c, lx + 14, 17, 0, k < RPT_NCAT ? rpt_categories[k] : "other or none");
 	}
 	for (size_t i = 0; i < r->nincidents; i++) {
 		int64_t d = r->caps[r->incidents[i]].event_ms / DAY_MS;

@@ -392,7 +392,9 @@ typedef struct vigil_offender {
 	const char *author_id;
 	const char *const *handles;  /* every handle seen, first seen first */
 	size_t nhandles;
-	uint64_t count;              /* incidents (labelled, not false positive) */
+	uint64_t count;              /* incidents labelled by the classifier or
+	                              * escalated/reported by a reviewer, and not
+	                              * marked false positive */
 	unsigned max_score;
 	uint64_t score_sum;          /* sum of each incident's top score */
 	const char *first;           /* first and last post time, RFC 3339 */
