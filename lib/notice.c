@@ -71,7 +71,7 @@ item_json(const vigil_report *r, const struct rpt_capture *c)
 static vigil_error
 check_seqs(const vigil_report *r, const vigil_notice_options *o, char *errbuf)
 {
-	for (size_t i = 0; i < o->nseqs; i++) {
+	for (size_t i = 0; o->seqs && i < o->nseqs; i++) {
 		const struct rpt_capture *c = rpt_find(r, o->seqs[i]);
 
 		if (!c)

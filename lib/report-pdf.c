@@ -25,11 +25,11 @@
 #define KEY_W (BODY_W * 0.28)
 #define PDF_MAX ((size_t)2 << 30)
 
-enum font { F_BODY, F_BOLD, F_SMALL, F_MONO, F_H1, F_H2, F_H3, F_CHART, F_N };
+enum font { F_BODY, F_BOLD, F_SMALL, F_MONO, F_H1, F_H2, F_H3, F_CHART, F_FOOT, F_N };
 
 static const char *const font_names[F_N] = {
 	"DejaVu Sans 9.5", "DejaVu Sans Bold 8", "DejaVu Sans 8", "DejaVu Sans Mono 7.5",
-	"DejaVu Sans Bold 16", "DejaVu Sans Bold 13", "DejaVu Sans Bold 11", "DejaVu Sans 7",
+	"DejaVu Sans Bold 16", "DejaVu Sans Bold 13", "DejaVu Sans Bold 11", "DejaVu Sans 7", "DejaVu Sans 7.5",
 };
 
 struct pdf {
@@ -57,7 +57,7 @@ write_cb(void *closure, const unsigned char *data, unsigned int len)
 static void
 footer(struct pdf *p)
 {
-	PangoLayout *l = p->lay[F_SMALL];
+	PangoLayout *l = p->lay[F_FOOT];  /* never one that flow() is walking */
 	char s[160];
 
 	snprintf(s, sizeof(s), "vigil evidence report - %s - page %d", p->r->origin, p->page);

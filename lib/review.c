@@ -62,7 +62,7 @@ vigil_mask_text(const char *text, size_t len, const vigil_span *spans, size_t ns
 	}
 	qsort(v, nspans, sizeof(*v), span_cmp);
 	for (size_t k = 0; k < nspans; k++) {
-		size_t end = v[k].end;
+		size_t start = v[k].start, end = v[k].end;
 
 		/* Merge overlapping spans into one run. */
 		while (k + 1 < nspans && v[k + 1].start < end) {
@@ -70,7 +70,7 @@ vigil_mask_text(const char *text, size_t len, const vigil_span *spans, size_t ns
 			if (v[k].end > end)
 				end = v[k].end;
 		}
-		while (i < v[k].start)
+		while (i < start)
 			m[o++] = text[i++];
 		/* Keep the run's first character whole. */
 		if (i < end) {
