@@ -214,7 +214,8 @@ write_blobs(struct export_state *s)
 {
 	vigil_error r = VIGIL_OK;
 
-	qsort(s->blobs, s->nblobs, sizeof(*s->blobs), hex_cmp);
+	if (s->nblobs)
+		qsort(s->blobs, s->nblobs, sizeof(*s->blobs), hex_cmp);
 	for (size_t i = 0; r == VIGIL_OK && i < s->nblobs; i++) {
 		char rel[80];
 		void *data;

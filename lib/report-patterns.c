@@ -108,7 +108,8 @@ rpt_offenders(vigil_report *r)
 	for (size_t i = 0; i < r->nincidents; i++)
 		if (harassing(&r->caps[r->incidents[i]]))
 			idx[n++] = r->incidents[i];
-	qsort_r(idx, n, sizeof(*idx), author_cmp, r);
+	if (n)
+		qsort_r(idx, n, sizeof(*idx), author_cmp, r);
 	for (size_t i = 0; e == VIGIL_OK && i < n; i++) {
 		const struct rpt_capture *c = &r->caps[idx[i]];
 
@@ -129,7 +130,8 @@ rpt_offenders(vigil_report *r)
 		e = add_handle(o, c->author_handle);
 	}
 	free(idx);
-	qsort(r->offenders, r->noffenders, sizeof(*r->offenders), offender_cmp);
+	if (r->noffenders)
+		qsort(r->offenders, r->noffenders, sizeof(*r->offenders), offender_cmp);
 	return e;
 }
 
@@ -326,7 +328,7 @@ rpt_bursts(vigil_report *r)
 		from = i;
 	}
 	free(idx);
-	if (e == VIGIL_OK)
+	if (e == VIGIL_OK && r->nbursts)
 		qsort(r->bursts, r->nbursts, sizeof(*r->bursts), burst_cmp);
 	return e;
 }

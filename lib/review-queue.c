@@ -69,7 +69,8 @@ reviewed_seqs(vigil_ledger *l, const char *clinician, uint64_t **out, size_t *n,
 		free(v);
 		return r;
 	}
-	qsort(v, *n, sizeof(*v), u64_cmp);
+	if (*n)
+		qsort(v, *n, sizeof(*v), u64_cmp);
 	*out = v;
 	return VIGIL_OK;
 }
@@ -202,7 +203,7 @@ vigil_review_queue(vigil_ledger *l, const char *clinician, const char *label, bo
 		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
 		json_t *j;
 
-		if (bsearch(&seq, done, ndone, sizeof(*done), u64_cmp))
+		if (ndone && bsearch(&seq, done, ndone, sizeof(*done), u64_cmp))
 			continue;
 		j = json_loadb(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), 0, NULL);
 		if (!j || json_array_append_new(q->keep, j) != 0) {
@@ -215,7 +216,7 @@ vigil_review_queue(vigil_ledger *l, const char *clinician, const char *label, bo
 	}
 	if (r == VIGIL_OK && rc != SQLITE_DONE)
 		r = ledger_sqlite_error(l->db, rc, l->path, errbuf);
-	if (r == VIGIL_OK)
+	if (r == VIGIL_OK && q->n)
 		qsort(q->items, q->n, sizeof(*q->items), item_cmp);
 out:
 	sqlite3_finalize(st);

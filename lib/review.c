@@ -60,7 +60,8 @@ vigil_mask_text(const char *text, size_t len, const vigil_span *spans, size_t ns
 		v[k] = spans[k];
 		utf8_widen(text, len, &v[k].start, &v[k].end);
 	}
-	qsort(v, nspans, sizeof(*v), span_cmp);
+	if (nspans)
+		qsort(v, nspans, sizeof(*v), span_cmp);
 	for (size_t k = 0; k < nspans; k++) {
 		size_t start = v[k].start, end = v[k].end;
 
