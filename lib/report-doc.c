@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "report-int.h"
 
@@ -109,6 +110,23 @@ row(struct builder *b, enum blk_type type, size_t n, ...)
 	va_end(ap);
 }
 
+/* "2026-11-20 08:12" (UTC) from an RFC 3339 time, for narrow columns. */
+static void
+short_time(const char *rfc, char out[32])
+{
+	int64_t ms;
+	time_t t;
+	struct tm tm;
+
+	if (!vigil_parse_time(rfc, &ms)) {
+		snprintf(out, 32, "%s", rfc);
+		return;
+	}
+	t = (time_t)(ms / 1000);
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%d %H:%M", &tm);
+}
+
 static void
 fingerprint(const char *id, char out[80])
 {
@@ -202,6 +220,7 @@ severe_and_accounts(struct builder *b)
 {
 	const vigil_report *r = b->r;
 	char seq[32], score[16], labels[256], ex[400], handles[512], n[24], top[16];
+	char first[32], last[32];
 
 	add(b, BLK_H2, 0, "Most severe incidents", NULL);
 	row(b, BLK_TABLE, 6, "7", "8", "13", "13", "21", "38");
@@ -224,7 +243,7 @@ severe_and_accounts(struct builder *b)
 	    "Ranked by number of incidents, then by the highest score.", NULL);
 	row(b, BLK_TABLE, 7, "11", "19", "24", "9", "9", "14", "14");
 	row(b, BLK_ROW, 7, "Platform", "Stable account id", "Handles seen", "Incidents",
-	    "Top score", "First post", "Last post");
+	    "Top score", "First post (UTC)", "Last post (UTC)");
 	b->d->b[b->d->n - 1].flags |= BLK_HEAD;
 	for (size_t i = 0; i < r->noffenders; i++) {
 		const vigil_offender *o = &r->offenders[i];
@@ -236,7 +255,9 @@ severe_and_accounts(struct builder *b)
 					      o->handles[h]);
 		snprintf(n, sizeof(n), "%" PRIu64, o->count);
 		snprintf(top, sizeof(top), "%u", o->max_score);
-		row(b, BLK_ROW, 7, o->platform, o->author_id, handles, n, top, o->first, o->last);
+		short_time(o->first, first);
+		short_time(o->last, last);
+		row(b, BLK_ROW, 7, o->platform, o->author_id, handles, n, top, first, last);
 	}
 	add(b, BLK_TEND, 0, NULL, NULL);
 }
@@ -245,7 +266,7 @@ static void
 timeline_and_bursts(struct builder *b)
 {
 	const vigil_report *r = b->r;
-	char win[80], n[24], peak[24], med[24], thr[24], accts[1024];
+	char win[80], n[24], peak[24], med[24], thr[24], accts[1024], t0[32], t1[32];
 
 	add(b, BLK_BREAK, 0, NULL, NULL);
 	add(b, BLK_H2, 0, "Timeline", NULL);
@@ -271,7 +292,9 @@ timeline_and_bursts(struct builder *b)
 		size_t m = 0, shown = u->naccounts < MAX_ACCOUNTS_LISTED ? u->naccounts
 			: MAX_ACCOUNTS_LISTED;
 
-		snprintf(win, sizeof(win), "%s to %s", u->start, u->end);
+		short_time(u->start, t0);
+		short_time(u->end, t1);
+		snprintf(win, sizeof(win), "%s to %s", t0, t1);
 		snprintf(n, sizeof(n), "%" PRIu64, u->count);
 		snprintf(peak, sizeof(peak), "%" PRIu64, u->peak);
 		snprintf(med, sizeof(med), "%.1f", u->median);
