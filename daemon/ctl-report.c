@@ -209,8 +209,10 @@ cmd_offenders(struct ctl *ctl, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		printf("%-10s %-28s %9" PRIu64 " %9u  %-24s ", off[i].platform, off[i].author_id,
 		       off[i].count, off[i].max_score, off[i].last);
-		for (size_t h = 0; h < off[i].nhandles; h++)
-			printf("%s%s", h ? ", " : "", off[i].handles[h]);
+		for (size_t h = 0; h < off[i].nhandles; h++) {
+			fputs(h ? ", " : "", stdout);
+			ctl_put_text(off[i].handles[h], 200);
+		}
 		putchar('\n');
 	}
 	printf("%zu account%s\n", n, n == 1 ? "" : "s");
@@ -237,8 +239,11 @@ cmd_bursts(struct ctl *ctl, int argc, char **argv)
 		printf("%s\t%s .. %s\t%" PRIu64 " posts (peak %" PRIu64 "/h; median %.1f/h, "
 		       "threshold %.1f)\n", b[i].clinician, b[i].start, b[i].end, b[i].count,
 		       b[i].peak, b[i].median, b[i].threshold);
-		for (size_t k = 0; k < b[i].naccounts; k++)
-			printf("    %s\n", b[i].accounts[k]);
+		for (size_t k = 0; k < b[i].naccounts; k++) {
+			fputs("    ", stdout);
+			ctl_put_text(b[i].accounts[k], 300);
+			putchar('\n');
+		}
 	}
 	printf("%zu burst%s\n", n, n == 1 ? "" : "s");
 	vigil_report_free(rep);

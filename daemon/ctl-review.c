@@ -70,16 +70,30 @@ cmd_annotate(struct ctl *ctl, int argc, char **argv)
 
 #define QUEUE_TEXT_MAX 400
 
-/* The text on one line (line breaks and tabs become spaces), cut after
- * `max` bytes on a character boundary. */
-static void
-print_flat(const char *s, size_t max)
+/* Ledger text on a terminal: on one line (line breaks and tabs become
+ * spaces), control characters (C0, DEL, C1: terminal escapes) shown as
+ * '?', cut after `max` bytes on a character boundary with " ...". */
+void
+ctl_put_text(const char *s, size_t max)
 {
 	size_t i;
 
-	for (i = 0; s[i] && (i < max || ((unsigned char)s[i] & 0xc0) == 0x80); i++)
-		putchar(s[i] == '\n' || s[i] == '\r' || s[i] == '\t' ? ' ' : s[i]);
-	puts(s[i] ? " ..." : "");
+	for (i = 0; s[i] && (i < max || ((unsigned char)s[i] & 0xc0) == 0x80); i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n' || c == '\r' || c == '\t')
+			putchar(' ');
+		else if (c < 0x20 || c == 0x7f)
+			putchar('?');
+		else if (c == 0xc2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
+			putchar('?');
+			i++;
+		} else {
+			putchar(c);
+		}
+	}
+	if (s[i])
+		fputs(" ...", stdout);
 }
 
 int
@@ -119,10 +133,12 @@ cmd_queue(struct ctl *ctl, int argc, char **argv)
 		return ctl_fail(r, errbuf, "queue");
 	it = vigil_queue_items(q, &n);
 	for (size_t i = 0; i < n; i++) {
-		printf("seq %" PRIu64 "\tscore %u\t[%s]\t%s %s\t%s\t%s\n    ", it[i].seq,
-		       it[i].max_score, it[i].labels, it[i].platform, it[i].author,
-		       it[i].clinician, it[i].time);
-		print_flat(it[i].text, reveal ? SIZE_MAX : QUEUE_TEXT_MAX);
+		printf("seq %" PRIu64 "\tscore %u\t[%s]\t%s ", it[i].seq, it[i].max_score,
+		       it[i].labels, it[i].platform);
+		ctl_put_text(it[i].author, 200);
+		printf("\t%s\t%s\n    ", it[i].clinician, it[i].time);
+		ctl_put_text(it[i].text, reveal ? SIZE_MAX : QUEUE_TEXT_MAX);
+		putchar('\n');
 	}
 	printf("%zu capture%s awaiting review%s\n", n, n == 1 ? "" : "s",
 	       reveal || n == 0 ? "" : " (matched words masked; --reveal shows them)");

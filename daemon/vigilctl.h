@@ -59,6 +59,9 @@ int cmd_verify_bundle(struct ctl *ctl, int argc, char **argv);
 /* ctl-review.c */
 /* Parse a seq number; prints an error and returns false if malformed. */
 bool ctl_parse_seq(const char *s, uint64_t *out);
+/* Print ledger text safely on one line: controls shown as '?', cut after
+ * max bytes. */
+void ctl_put_text(const char *s, size_t max);
 int cmd_annotate(struct ctl *ctl, int argc, char **argv);
 int cmd_queue(struct ctl *ctl, int argc, char **argv);
 

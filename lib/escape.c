@@ -10,6 +10,12 @@ csv_field(struct vbuf *b, const char *s, bool last)
 {
 	vigil_error r = vbuf_addc(b, '"');
 
+	/* A spreadsheet would run a field that starts like a formula
+	 * (OWASP "CSV injection"): such a field gets a leading apostrophe. An
+	 * '@' counts only with a '(' after it, so "@handle ..." stays as is. */
+	if (r == VIGIL_OK && s && *s && (strchr("=+-\t\r", *s) || (*s == '@' && strchr(s, '('))))
+		r = vbuf_addc(b, '\'');
+
 	for (; r == VIGIL_OK && s && *s; s++)
 		r = *s == '"' ? vbuf_add(b, "\"\"", 2) : vbuf_addc(b, *s);
 	if (r == VIGIL_OK)

@@ -84,6 +84,30 @@ check_seqs(const vigil_report *r, const vigil_notice_options *o, char *errbuf)
 	return VIGIL_OK;
 }
 
+/* Ledger text in a plain-text notice: each line break starts a new line
+ * with `indent` (so a post cannot forge the notice's own structure), and
+ * other control characters (C0, DEL, C1: terminal escapes) become '?'. */
+static vigil_error
+add_text(struct vbuf *b, const char *s, const char *indent)
+{
+	vigil_error e = VIGIL_OK;
+
+	for (; e == VIGIL_OK && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			e = indent ? vbuf_printf(b, "\n%s", indent) : vbuf_addc(b, ' ');
+		else if (c == '\r')
+			continue;
+		else if (c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f) {
+			e = vbuf_addc(b, '?');
+			s++;
+		} else
+			e = vbuf_addc(b, c < 0x20 && c != '\t' ? '?' : c == 0x7f ? '?' : (char)c);
+	}
+	return e;
+}
+
 static vigil_error
 text_item(struct vbuf *b, const vigil_report *r, size_t n, json_t *it)
 {
@@ -91,12 +115,24 @@ text_item(struct vbuf *b, const vigil_report *r, size_t n, json_t *it)
 	vigil_error e;
 	size_t i;
 
-	e = vbuf_printf(b, "Item %zu\n  Location (URL): %s\n  Post id: %s\n  Account: %s "
-			"(stable account id %s%s%s)\n  Posted: %s\n  Category of violation:",
-			n, jstr(it, "url", NULL), jstr(it, "post_id", NULL),
-			jstr(it, "account_handle", NULL), jstr(it, "account_id", NULL),
-			*jstr(it, "account_name", NULL) ? ", display name " : "",
-			jstr(it, "account_name", NULL), jstr(it, "posted_at", NULL));
+	static const char *const fields[][2] = {
+		{ "  Location (URL): ", "url" }, { "\n  Post id: ", "post_id" },
+		{ "\n  Account: ", "account_handle" }, { " (stable account id ", "account_id" },
+		{ ", display name ", "account_name" }, { ")\n  Posted: ", "posted_at" },
+	};
+
+	e = vbuf_printf(b, "Item %zu\n", n);
+	for (i = 0; e == VIGIL_OK && i < VIGIL_ARRAY_SIZE(fields); i++) {
+		const char *v = jstr(it, fields[i][1], NULL);
+
+		if (i == 4 && !*v)
+			continue;
+		e = vbuf_adds(b, fields[i][0]);
+		if (e == VIGIL_OK)
+			e = add_text(b, v, NULL);
+	}
+	if (e == VIGIL_OK)
+		e = vbuf_adds(b, "\n  Category of violation:");
 	for (i = 0; e == VIGIL_OK && i < json_array_size(cats); i++)
 		e = vbuf_printf(b, "%s %s", i ? "," : "", json_string_value(json_array_get(cats, i)));
 	if (e == VIGIL_OK)
@@ -105,11 +141,15 @@ text_item(struct vbuf *b, const vigil_report *r, size_t n, json_t *it)
 	for (i = 0; e == VIGIL_OK && i < json_array_size(why); i++)
 		e = vbuf_printf(b, "    - %s\n", json_string_value(json_array_get(why, i)));
 	if (e == VIGIL_OK)
-		e = vbuf_printf(b, "  Text as captured:\n    %s\n  Evidence: ledger %s, entry %"
-				JSON_INTEGER_FORMAT ", SHA-256 %s\n\n", jstr(it, "text", NULL),
-				r->origin, json_integer_value(json_object_get(json_object_get(it,
-				"evidence"), "seq")), jstr(json_object_get(it, "evidence"),
-				"entry_sha256", NULL));
+		e = vbuf_adds(b, "  Text as captured:\n    | ");
+	if (e == VIGIL_OK)
+		e = add_text(b, jstr(it, "text", NULL), "    | ");
+	if (e == VIGIL_OK)
+		e = vbuf_printf(b, "\n  Evidence: ledger %s, entry %" JSON_INTEGER_FORMAT
+				", SHA-256 %s\n\n", r->origin,
+				json_integer_value(json_object_get(json_object_get(it, "evidence"),
+								   "seq")),
+				jstr(json_object_get(it, "evidence"), "entry_sha256", NULL));
 	return e;
 }
 

@@ -78,8 +78,9 @@ vigil_error vigil_fsync_dir(const char *path);
 /* escape.c: text for HTML and CSV readers. */
 /* HTML-escape s (&, <, >, ", ') so it is safe as text and in attributes. */
 vigil_error html_text(struct vbuf *b, const char *s);
-/* CSV field per RFC 4180: always quoted, quotes doubled; a line ends in
- * CRLF after the last field. */
+/* CSV field per RFC 4180: always quoted, quotes doubled, a leading
+ * apostrophe before = + - TAB CR, or @ with a '(' later (no formulas in
+ * spreadsheets); a line ends in CRLF after the last field. */
 vigil_error csv_field(struct vbuf *b, const char *s, bool last);
 /* True if url is an absolute http(s) address with no space or control. */
 bool url_linkable(const char *url);

@@ -24,6 +24,9 @@ output_has "send p\*\*\*" "queue masks sexual terms"
 if grep -q "vermin" "$T/out"; then fail "queue leaks a masked word"; else pass "queue hides masked words"; fi
 expect 0 "queue --reveal" -- $V queue --clinician jroe --reveal
 output_has "vermin idiot" "--reveal shows the text"
+if LC_ALL=C grep -q $'\x1b\|\xc2\x9b' "$T/out"; then fail "queue passes terminal escapes through"
+else pass "queue shows control characters as ?"; fi
+output_has "Location \(URL\): https://forged.example/ \?\[2J\?\]0;pwned\?\?31m done" "queue keeps a forged post on one line"
 expect 0 "queue --label doxxing" -- $V queue --label doxxing
 output_has "^1 capture awaiting review" "label filter"
 expect 0 "annotate reviewed" -- $V annotate 6 --status escalated --text "to security" --reference SEC-9 --by "night desk"
@@ -50,7 +53,7 @@ expect 2 "report with a bad time zone" -- $V report --clinician jroe --tz Mars/B
 output_has "Mars/Base" "bad zone named"
 expect 2 "report with a bad --since" -- $V report --clinician jroe --since soon --out "$T/r.html"
 expect 0 "report html" -- $V report --clinician jroe --tz Europe/Paris --out "$T/r.html"
-grep -q 'Incident 1 of 18' "$T/r.html" && pass "html has incidents" || fail "html incidents"
+grep -q 'Incident 1 of 19' "$T/r.html" && pass "html has incidents" || fail "html incidents"
 grep -q 'Escalated\|escalated at .* by night desk .*case reference SEC-9' "$T/r.html" && pass "html has the new annotation" || fail "html annotation"
 grep -q 'CET (UTC+01:00) Europe/Paris' "$T/r.html" && pass "html has local times" || fail "html local times"
 grep -qi '<script' "$T/r.html" && fail "html contains a script tag" || pass "html has no script tag"

@@ -60,7 +60,7 @@ read -r w h colours ink < <(python3 "$HERE/png-stats.py" "$T/shot.png")
 awk -v i="${ink:-0}" 'BEGIN { exit !(i > 2.0) }' && pass "screenshot is not blank ($ink% ink)" || fail "screenshot blank ($ink% ink)"
 
 chrome "${proxyopts[@]}" --dump-dom --virtual-time-budget=3000 "file://$T/report.html" > "$T/dom.html"
-grep -q "Incident 1 of 18" "$T/dom.html" && pass "browser parsed the report" || fail "DOM empty"
+grep -q "Incident 1 of 19" "$T/dom.html" && pass "browser parsed the report" || fail "DOM empty"
 if grep -Eiq '<(script|img|link)[ >]' "$T/dom.html"; then fail "DOM holds markup from a post"
 else pass "DOM holds no script, img or link element"; fi
 grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/dom.html" && pass "hostile text shown as text" || fail "hostile text"

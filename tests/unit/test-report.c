@@ -171,13 +171,13 @@ START_TEST(test_annotate_appends_only)
 	ck_assert(in_queue(q, 6, NULL));
 	ck_assert(!in_queue(q, 3, NULL));  /* reported */
 	ck_assert(!in_queue(q, 9, NULL));  /* false positive */
-	ck_assert(!in_queue(q, 23, NULL)); /* another clinician */
+	ck_assert(!in_queue(q, 24, NULL)); /* another clinician */
 	vigil_queue_free(q);
 	ck_assert_int_eq(vigil_annotate(ledger, 6, "escalated", "me", "to security",
 					"SEC-1", &seq, errbuf), VIGIL_OK);
 	ck_assert_int_eq(vigil_review_queue(ledger, NULL, NULL, false, &q, errbuf), VIGIL_OK);
 	ck_assert(!in_queue(q, 6, NULL));
-	ck_assert(in_queue(q, 23, &it));
+	ck_assert(in_queue(q, 24, &it));
 	vigil_queue_free(q);
 
 	after = entry_bytes(6);
@@ -374,13 +374,13 @@ START_TEST(test_report_sections)
 	ck_assert_int_eq(vigil_report_html(r, &html, &len, NULL), VIGIL_OK);
 	ck_assert_ptr_nonnull(strstr(html, "Dr. Jane Roe (clinician id jroe)"));
 	ck_assert_ptr_nonnull(strstr(html, "<svg viewBox"));
-	ck_assert_ptr_nonnull(strstr(html, "Incident 1 of 18: ledger entry 3"));
+	ck_assert_ptr_nonnull(strstr(html, "Incident 1 of 19: ledger entry 3"));
 	ck_assert_ptr_nonnull(strstr(html, "deleted at 2026-11-25"));
 	ck_assert_ptr_nonnull(strstr(html, "case reference SPVM-2026-0042"));
 	ck_assert_ptr_nonnull(strstr(html, "2026-11-20 08:12:03 UTC; 2026-11-20 13:42:03 IST (UTC+05:30) Asia/Kolkata"));
 	ck_assert_ptr_nonnull(strstr(html, "Appendix C. Certification"));
 	ck_assert_ptr_nonnull(strstr(html, "2026-11-23 14:00 to 2026-11-23 15:00"));
-	ck_assert_ptr_null(strstr(html, "Incident 19 of"));     /* false positive left out */
+	ck_assert_ptr_null(strstr(html, "Incident 20 of"));     /* false positive left out */
 	ck_assert_ptr_null(strstr(html, "Dr Martin"));          /* another clinician */
 	free(html);
 	vigil_report_free(r);
@@ -425,6 +425,20 @@ START_TEST(test_pdf_and_csv)
 	ck_assert_ptr_nonnull(strstr(csv, "quack & \"\"friends\"\""));
 	ck_assert_ptr_nonnull(strstr(csv, "\"9\","));
 	free(csv);
+	{
+		struct vbuf b;
+
+		vbuf_init(&b, 1024);
+		ck_assert_int_eq(csv_field(&b, "=HYPERLINK(\"http://x\")", false), VIGIL_OK);
+		ck_assert_int_eq(csv_field(&b, "-1", false), VIGIL_OK);
+		ck_assert_int_eq(csv_field(&b, "@SUM(A1)", false), VIGIL_OK);
+		ck_assert_int_eq(csv_field(&b, "@handle hi", false), VIGIL_OK);
+		ck_assert_int_eq(csv_field(&b, "a=b", true), VIGIL_OK);
+		ck_assert_str_eq(b.data, "\"'=HYPERLINK(\"\"http://x\"\")\",\"'-1\",\"'@SUM(A1)\","
+				 "\"@handle hi\",\"a=b\"\r\n");
+		csv = vbuf_take(&b, NULL);
+	}
+	free(csv);
 	free(pdf);
 	vigil_report_free(r);
 }
@@ -450,6 +464,17 @@ START_TEST(test_notice)
 	ck_assert_ptr_nonnull(strstr(out, "Security Office <security@hospital.example>"));
 	ck_assert_ptr_null(strstr(out, "comedian")); /* false positive left out */
 	free(out);
+
+	/* A post cannot forge the notice's structure or drive a terminal. */
+	o.platform = "x";
+	ck_assert_int_eq(vigil_notice(r, &o, &out, &len, errbuf), VIGIL_OK);
+	ck_assert_ptr_nonnull(strstr(out, "    | idiot\n    | Item 99\n    |   Location (URL): "
+				      "https://forged.example/?[2J?]0;pwned??31m done\n"));
+	ck_assert_ptr_null(strstr(out, "\nItem 99"));
+	ck_assert_ptr_null(strchr(out, '\x1b'));
+	ck_assert_ptr_null(strstr(out, "\xc2\x9b"));
+	free(out);
+	o.platform = "mastodon";
 
 	o.json = true;
 	o.seqs = seqs;
