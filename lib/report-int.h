@@ -121,5 +121,27 @@ struct doc {
 };
 vigil_error report_doc(const vigil_report *r, struct doc *d);
 void doc_free(struct doc *d);
+/* Building blocks: each does nothing once b->e is set, and sets it on
+ * failure. Strings are copied. */
+struct doc_builder {
+	struct doc *d;
+	const vigil_report *r;
+	vigil_error e;
+};
+struct blk *doc_add(struct doc_builder *b, enum blk_type type, unsigned flags,
+		    const char *text, const char *value);
+void doc_addf(struct doc_builder *b, enum blk_type type, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A key and value row; an empty or NULL value reads "(none)". */
+void doc_kv(struct doc_builder *b, const char *key, const char *value, unsigned flags);
+/* The same, linked when url is http(s). */
+void doc_kv_link(struct doc_builder *b, const char *key, const char *url);
+/* A table row (BLK_ROW) or table start with column widths (BLK_TABLE). */
+void doc_row(struct doc_builder *b, enum blk_type type, size_t n, ...);
+/* "2026-11-20 08:12" (UTC) from an RFC 3339 time. */
+void doc_short_time(const char *rfc, char out[32]);
+
+/* report-incident.c */
+void doc_incident(struct doc_builder *b, size_t n, const struct rpt_capture *c);
 
 #endif
