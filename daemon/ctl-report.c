@@ -85,6 +85,10 @@ cmd_report(struct ctl *ctl, int argc, char **argv)
 		ctl_error("--format: expected html or pdf, not '%s'", format);
 		return EXIT_USAGE;
 	}
+	if (strcmp(format, "pdf") == 0 && strcmp(out, "-") == 0) {
+		ctl_error("--out -: a PDF report needs a file name");
+		return EXIT_USAGE;
+	}
 	rc = build(ctl, &o, &rep);
 	if (rc != EXIT_OK)
 		return rc;

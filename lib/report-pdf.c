@@ -282,6 +282,7 @@ vigil_report_pdf(const vigil_report *r, const char *path, char *errbuf)
 	struct pdf p = { .r = r, .y = MARGIN, .page = 1 };
 	const struct blk *table = NULL;
 	struct doc d = { 0 };
+	PangoAttrList *attrs;
 	cairo_status_t st;
 
 	vbuf_init(&p.out, PDF_MAX);
@@ -293,14 +294,20 @@ vigil_report_pdf(const vigil_report *r, const char *path, char *errbuf)
 				       d.n ? d.b[0].text : "vigil report");
 	cairo_pdf_surface_set_metadata(p.surf, CAIRO_PDF_METADATA_CREATOR, "vigil " VIGIL_VERSION);
 	p.cr = cairo_create(p.surf);
+	/* Never add a hyphen where a word or hash is broken: a reader would
+	 * take it for part of the evidence. */
+	attrs = pango_attr_list_new();
+	pango_attr_list_insert(attrs, pango_attr_insert_hyphens_new(FALSE));
 	for (int f = 0; f < F_N; f++) {
 		PangoFontDescription *fd = pango_font_description_from_string(font_names[f]);
 
 		p.lay[f] = pango_cairo_create_layout(p.cr);
 		pango_layout_set_font_description(p.lay[f], fd);
 		pango_layout_set_wrap(p.lay[f], PANGO_WRAP_WORD_CHAR);
+		pango_layout_set_attributes(p.lay[f], attrs);
 		pango_font_description_free(fd);
 	}
+	pango_attr_list_unref(attrs);
 	for (size_t i = 0; i < d.n; i++)
 		block(&p, &d.b[i], &table);
 	footer(&p);
