@@ -390,8 +390,9 @@ END_TEST
 START_TEST(test_report_build_errors)
 {
 	vigil_report_options o = { .clinician = "jroe", .since = "yesterday" };
-	char errbuf[VIGIL_ERRBUF_SIZE] = "";
+	char errbuf[VIGIL_ERRBUF_SIZE] = "", *html = NULL, *pdf = test_path(dir, "empty.pdf");
 	vigil_report *r = (vigil_report *)0x1;
+	size_t len;
 
 	ck_assert_int_eq(vigil_report_build(ledger, &o, &r, errbuf), VIGIL_E_INVAL);
 	ck_assert_ptr_nonnull(strstr(errbuf, "since 'yesterday'"));
@@ -404,7 +405,13 @@ START_TEST(test_report_build_errors)
 	o.since = "2030-01-01T00:00:00Z";
 	ck_assert_int_eq(vigil_report_build(ledger, &o, &r, errbuf), VIGIL_OK);
 	ck_assert_uint_eq(r->ncaps, 0);
+	ck_assert_int_eq(vigil_report_html(r, &html, &len, errbuf), VIGIL_OK);
+	ck_assert_ptr_nonnull(strstr(html, "no incidents in this period"));
+	ck_assert_ptr_nonnull(strstr(html, "No burst was found"));
+	free(html);
+	ck_assert_int_eq(vigil_report_pdf(r, pdf, errbuf), VIGIL_OK);
 	vigil_report_free(r);
+	free(pdf);
 }
 END_TEST
 
