@@ -9,6 +9,8 @@ packages=(
   libarchive-dev libinih-dev libutf8proc-dev libsystemd-dev
   check valgrind openssl python3 python3-cryptography
   postgresql
+  libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-color-emoji
+  poppler-utils chromium
 )
 # The real AT Protocol test runs @atproto/dev-env on Node (>= 18.7) with
 # npm, and compiles better-sqlite3 against the Node headers (libnode-dev);

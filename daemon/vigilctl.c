@@ -39,6 +39,18 @@ static const struct ctl_command commands[] = {
 	  "       vigilctl classify [--rules PATH] [--split NAME] --eval FILE.jsonl",
 	  "Label posts (JSONL {\"id\",\"text\"} or --lines) as threat, sexual, doxxing, hate, insult",
 	  cmd_classify },
+	{ "annotate", "SEQ --status reviewed|false_positive|escalated|reported|note [--text TEXT] "
+	  "[--reference CASE] [--by NAME]", "record a review of a capture (a new entry)", cmd_annotate },
+	{ "queue", "[--clinician ID] [--label LABEL] [--reveal]",
+	  "captures awaiting review, most severe first, masked", cmd_queue },
+	{ "report", "--clinician ID [--since TIME] [--until TIME] [--format html|pdf] [--tz ZONE] "
+	  "--out FILE", "write the evidence report for police, courts and employers", cmd_report },
+	{ "notice", "--platform P --clinician ID [--seq N]... [--format text|json] "
+	  "--reporter-name NAME --reporter-email ADDR --out FILE",
+	  "write a notice (EU DSA Article 16 shape) for a platform", cmd_notice },
+	{ "offenders", "[--clinician ID]", "harassing accounts ranked by incidents and severity",
+	  cmd_offenders },
+	{ "bursts", "[--clinician ID]", "hours when mentions of a clinician spiked", cmd_bursts },
 };
 
 void

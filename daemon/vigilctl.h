@@ -4,6 +4,7 @@
 #define VIGILCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "vigil.h"
 
@@ -64,5 +65,19 @@ int cmd_verify_bundle(struct ctl *ctl, int argc, char **argv);
 
 /* ctl-fetch.c */
 int cmd_fetch(struct ctl *ctl, int argc, char **argv);
+/* ctl-review.c */
+/* Parse a seq number; prints an error and returns false if malformed. */
+bool ctl_parse_seq(const char *s, uint64_t *out);
+/* Print ledger text safely on one line: controls shown as '?', cut after
+ * max bytes. */
+void ctl_put_text(const char *s, size_t max);
+int cmd_annotate(struct ctl *ctl, int argc, char **argv);
+int cmd_queue(struct ctl *ctl, int argc, char **argv);
+
+/* ctl-report.c */
+int cmd_report(struct ctl *ctl, int argc, char **argv);
+int cmd_notice(struct ctl *ctl, int argc, char **argv);
+int cmd_offenders(struct ctl *ctl, int argc, char **argv);
+int cmd_bursts(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -248,8 +248,8 @@ vigil_set_clock(vigil_clock_fn clock, void *userdata)
 	clock_data = userdata;
 }
 
-static int64_t
-now_ms(void)
+int64_t
+vigil_clock_ms(void)
 {
 	return clock_fn ? clock_fn(clock_data) : vigil_now_ms();
 }
@@ -389,7 +389,7 @@ append(vigil_ledger *l, vigil_batch *b, bool allow_key, uint64_t *first_seq,
 	if (r != VIGIL_OK)
 		goto fail;
 	first = t.size;
-	now = now_ms();
+	now = vigil_clock_ms();
 	if (t.size > 0 && now < t.time_ms) {
 		/* The clock stepped back: say so, and keep time non-decreasing. */
 		char seen[32], detail[160];

@@ -58,4 +58,9 @@ vigil_error export_verify_md(struct vbuf *out, const char *origin, const char *k
 /* rows: <tr> elements already escaped. */
 vigil_error export_report_html(struct vbuf *out, const char *origin, const char *key_id,
 			       uint64_t size, const char *clinician, const char *rows);
+/* The police report (report.html) and its CSV for a one-clinician export;
+ * both strings are the caller's to free(). */
+vigil_error export_clinician_report(vigil_ledger *l, const vigil_export_options *o,
+				    char **html, size_t *html_len, char **csv,
+				    size_t *csv_len, char *errbuf);
 #endif

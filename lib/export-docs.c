@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* export-docs.c - VERIFY.md and the readable report of an export bundle. */
+/*
+ * export-docs.c - VERIFY.md and the readable views of an export bundle: the
+ * police report and its CSV for one clinician's evidence, a table of every
+ * entry for the whole ledger.
+ */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bundle-int.h"
@@ -143,4 +148,28 @@ export_report_html(struct vbuf *out, const char *origin, const char *key_id,
 	if (r == VIGIL_OK)
 		r = vbuf_adds(out, "</tbody></table>\n</body></html>\n");
 	return r;
+}
+
+vigil_error
+export_clinician_report(vigil_ledger *l, const vigil_export_options *o, char **html,
+			size_t *html_len, char **csv, size_t *csv_len, char *errbuf)
+{
+	vigil_report_options ro = { .clinician = o->clinician, .since = o->since,
+				    .until = o->until };
+	vigil_report *rep = NULL;
+	char *h = NULL;
+	vigil_error r;
+
+	r = vigil_report_build(l, &ro, &rep, errbuf);
+	if (r == VIGIL_OK)
+		r = vigil_report_html(rep, &h, html_len, errbuf);
+	if (r == VIGIL_OK)
+		r = vigil_report_csv(rep, csv, csv_len, errbuf);
+	vigil_report_free(rep);
+	if (r != VIGIL_OK) {
+		free(h);
+		return r;
+	}
+	*html = h;
+	return VIGIL_OK;
 }

@@ -87,47 +87,6 @@ add_blob(struct export_state *s, json_t *ref)
 	return VIGIL_OK;
 }
 
-/* CSV field per RFC 4180: always quoted, quotes doubled. */
-static vigil_error
-csv_field(struct vbuf *b, const char *s, bool last)
-{
-	vigil_error r = vbuf_addc(b, '"');
-
-	for (; r == VIGIL_OK && s && *s; s++)
-		r = *s == '"' ? vbuf_add(b, "\"\"", 2) : vbuf_addc(b, *s);
-	if (r == VIGIL_OK)
-		r = vbuf_add(b, last ? "\"\r\n" : "\",", last ? 3 : 2);
-	return r;
-}
-
-static vigil_error
-html_text(struct vbuf *b, const char *s)
-{
-	vigil_error r = VIGIL_OK;
-
-	for (; r == VIGIL_OK && s && *s; s++) {
-		switch (*s) {
-		case '<': r = vbuf_adds(b, "&lt;"); break;
-		case '>': r = vbuf_adds(b, "&gt;"); break;
-		case '&': r = vbuf_adds(b, "&amp;"); break;
-		case '"': r = vbuf_adds(b, "&quot;"); break;
-		case '\'': r = vbuf_adds(b, "&#39;"); break;
-		default: r = vbuf_addc(b, *s);
-		}
-	}
-	return r;
-}
-
-static const char *
-text_at(json_t *o, const char *a, const char *b)
-{
-	json_t *v = json_object_get(o, a);
-
-	if (b)
-		v = json_object_get(v, b);
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
 /* The readable views: one row per entry. */
 static vigil_error
 add_views(struct export_state *s, uint64_t seq, const char *time, const char *kind,
@@ -255,7 +214,8 @@ write_blobs(struct export_state *s)
 {
 	vigil_error r = VIGIL_OK;
 
-	qsort(s->blobs, s->nblobs, sizeof(*s->blobs), hex_cmp);
+	if (s->nblobs)
+		qsort(s->blobs, s->nblobs, sizeof(*s->blobs), hex_cmp);
 	for (size_t i = 0; r == VIGIL_OK && i < s->nblobs; i++) {
 		char rel[80];
 		void *data;
@@ -373,6 +333,8 @@ select_entries(struct export_state *s, const vigil_export_options *o)
 static vigil_error
 write_docs(struct export_state *s, const vigil_export_options *o, const char *signer)
 {
+	char *html = NULL, *csv = NULL;
+	size_t html_len = 0, csv_len = 0;
 	struct vbuf doc;
 	vigil_error r;
 
@@ -382,14 +344,24 @@ write_docs(struct export_state *s, const vigil_export_options *o, const char *si
 	if (r == VIGIL_OK)
 		r = sink_write(&s->sink, "VERIFY.md", doc.data, doc.len, s->errbuf);
 	vbuf_reset(&doc);
-	if (r == VIGIL_OK)
-		r = export_report_html(&doc, s->l->origin, signer, s->cp.size, o->clinician,
+	/* One clinician: the police report; the whole ledger: every entry. */
+	if (r == VIGIL_OK && o->clinician) {
+		r = export_clinician_report(s->l, o, &html, &html_len, &csv, &csv_len, s->errbuf);
+	} else if (r == VIGIL_OK) {
+		r = export_report_html(&doc, s->l->origin, signer, s->cp.size, NULL,
 				       s->html.data ? s->html.data : "");
+		html_len = doc.len;
+		html = vbuf_take(&doc, NULL);
+		csv_len = s->csv.len;
+		csv = vbuf_take(&s->csv, NULL);
+	}
 	if (r == VIGIL_OK)
-		r = sink_write(&s->sink, "report.html", doc.data, doc.len, s->errbuf);
+		r = sink_write(&s->sink, "report.html", html, html_len, s->errbuf);
+	if (r == VIGIL_OK)
+		r = sink_write(&s->sink, "report.csv", csv, csv_len, s->errbuf);
 	vbuf_free(&doc);
-	if (r == VIGIL_OK)
-		r = sink_write(&s->sink, "report.csv", s->csv.data, s->csv.len, s->errbuf);
+	free(html);
+	free(csv);
 	return r;
 }
 

@@ -75,6 +75,23 @@ vigil_error vigil_write_file(const char *path, const void *data, size_t len,
 			     int mode, char *errbuf);
 vigil_error vigil_fsync_dir(const char *path);
 
+/* escape.c: text for HTML and CSV readers. */
+/* HTML-escape s (&, <, >, ", ') so it is safe as text and in attributes. */
+vigil_error html_text(struct vbuf *b, const char *s);
+/* CSV field per RFC 4180: always quoted, quotes doubled, a leading
+ * apostrophe before = + - TAB CR, or @ with a '(' later (no formulas in
+ * spreadsheets); a line ends in CRLF after the last field. */
+vigil_error csv_field(struct vbuf *b, const char *s, bool last);
+/* True if url is an absolute http(s) address with no space or control. */
+bool url_linkable(const char *url);
+/* The string member o.a (or o.a.b when b is not NULL), or "". */
+const char *text_at(json_t *o, const char *a, const char *b);
+
+/* review.c */
+/* Clamp [*start, *end) to len bytes of UTF-8 text and widen it to whole
+ * characters. */
+void utf8_widen(const char *s, size_t len, size_t *start, size_t *end);
+
 /* jcs.c: RFC 8785 canonical JSON for vigil's value types. */
 /* Serialise `value` canonically; rejects reals and |n| >= 2^53. */
 vigil_error jcs_serialize(const json_t *value, struct vbuf *out, char *errbuf);
@@ -181,6 +198,9 @@ vigil_error ledger_sqlite_error(struct sqlite3 *db, int rc, const char *what,
 /* Load all leaf hashes 0..n-1 (caller frees). */
 vigil_error ledger_leaves(vigil_ledger *ledger, uint64_t n,
 			  uint8_t (**leaves)[32]);
+/* Now in ms, from the clock vigil_set_clock() installed (reports use it
+ * too, so golden files stay fixed). */
+int64_t vigil_clock_ms(void);
 /* Add a parsed body (ownership of `body` passes to the batch). */
 vigil_error batch_add_json(vigil_batch *batch, const char *kind, json_t *body,
 			   char *errbuf);

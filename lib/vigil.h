@@ -296,6 +296,154 @@ VIGIL_EXPORT vigil_error vigil_bundle_verify(const char *path,
 					     char *errbuf);
 
 /* ------------------------------------------------------------------ */
+/* Review (review.c): annotations, the review queue, masking           */
+/* ------------------------------------------------------------------ */
+
+/* Append an `annotation` entry about capture `of`: status is one of
+ * reviewed, false_positive, escalated, reported, note; `by`, `text` and
+ * `reference` may be NULL ("" and null in the entry). Nothing stored is
+ * ever changed: a later annotation supersedes an earlier one. The new
+ * entry's seq goes to *seq_out (may be NULL). */
+VIGIL_EXPORT vigil_error vigil_annotate(vigil_ledger *ledger, uint64_t of,
+					const char *status, const char *by,
+					const char *text, const char *reference,
+					uint64_t *seq_out, char *errbuf);
+
+/* A byte range [start, end) of a text, e.g. a classifier match. */
+typedef struct vigil_span {
+	size_t start;
+	size_t end;
+} vigil_span;
+
+/* Mask every span of `text` (len bytes of UTF-8): each run of overlapping
+ * spans keeps its first character, and every later character other than
+ * white space becomes '*'. Spans are clamped to the text and widened to
+ * character boundaries. *out (NUL-terminated) is the caller's to free(). */
+VIGIL_EXPORT vigil_error vigil_mask_text(const char *text, size_t len,
+					 const vigil_span *spans, size_t nspans,
+					 char **out);
+
+/* One capture waiting for review. Strings belong to the queue. */
+typedef struct vigil_queue_item {
+	uint64_t seq;
+	unsigned max_score;     /* highest category score, 0..1000 */
+	const char *time;       /* capture time, RFC 3339 UTC */
+	const char *clinician;  /* may be "" */
+	const char *platform;
+	const char *author;     /* handle, else stable id */
+	const char *labels;     /* space-separated, may be "" */
+	const char *text;       /* masked unless revealed */
+	const char *url;        /* may be "" */
+} vigil_queue_item;
+
+typedef struct vigil_queue vigil_queue;
+
+/* Captures with no annotation other than `note`, most severe first (then by
+ * seq). `clinician` and `label` filter when not NULL; `reveal` keeps the
+ * text whole, otherwise matched spans are masked. Free with
+ * vigil_queue_free(). */
+VIGIL_EXPORT vigil_error vigil_review_queue(vigil_ledger *ledger,
+					    const char *clinician,
+					    const char *label, bool reveal,
+					    vigil_queue **out, char *errbuf);
+/* The items of a queue, owned by it; *n receives their number. */
+VIGIL_EXPORT const vigil_queue_item *vigil_queue_items(const vigil_queue *q,
+						       size_t *n);
+VIGIL_EXPORT void vigil_queue_free(vigil_queue *q);
+
+/* ------------------------------------------------------------------ */
+/* Reports (report-*.c, svg-chart.c, tz.c, notice.c)                   */
+/* ------------------------------------------------------------------ */
+
+typedef struct vigil_report_options {
+	const char *clinician;  /* whose evidence; NULL: every clinician */
+	const char *since;      /* RFC 3339 lower bound on capture time, or NULL */
+	const char *until;      /* RFC 3339 upper bound (exclusive), or NULL */
+	const char *tz;         /* IANA zone for local times, NULL: UTC */
+} vigil_report_options;
+
+/* Everything a report says, read from the ledger once. */
+typedef struct vigil_report vigil_report;
+
+/* Read the captures in the period with their observations and annotations,
+ * and work out counts, offenders and bursts. Free with vigil_report_free(). */
+VIGIL_EXPORT vigil_error vigil_report_build(vigil_ledger *ledger,
+					    const vigil_report_options *opts,
+					    vigil_report **out, char *errbuf);
+VIGIL_EXPORT void vigil_report_free(vigil_report *report);
+
+/* The police report as one self-contained HTML file (no scripts, no
+ * network). *html (NUL-terminated, *len bytes; len may be NULL) is the
+ * caller's to free(). */
+VIGIL_EXPORT vigil_error vigil_report_html(const vigil_report *report,
+					   char **html, size_t *len,
+					   char *errbuf);
+/* The same report as a PDF file written to `path` (replaced atomically). */
+VIGIL_EXPORT vigil_error vigil_report_pdf(const vigil_report *report,
+					  const char *path, char *errbuf);
+/* One RFC 4180 line per capture in the report; *csv is the caller's. */
+VIGIL_EXPORT vigil_error vigil_report_csv(const vigil_report *report,
+					  char **csv, size_t *len,
+					  char *errbuf);
+
+/* A harassing account: one stable author id on one platform. */
+typedef struct vigil_offender {
+	const char *platform;
+	const char *author_id;
+	const char *const *handles;  /* every handle seen, first seen first */
+	size_t nhandles;
+	uint64_t count;              /* incidents labelled by the classifier or
+	                              * escalated/reported by a reviewer, and not
+	                              * marked false positive */
+	unsigned max_score;
+	uint64_t score_sum;          /* sum of each incident's top score */
+	const char *first;           /* first and last post time, RFC 3339 */
+	const char *last;
+} vigil_offender;
+
+/* Offenders ranked by count, then top score, then score sum; the array
+ * belongs to the report. Returns their number. */
+VIGIL_EXPORT size_t vigil_report_offenders(const vigil_report *report,
+					   const vigil_offender **out);
+
+/* A window of hours in which mentions of one clinician spiked: every hour
+ * in it had at least `threshold` captures, where threshold =
+ * max(5, median + 5 * 1.4826 * MAD) over that clinician's hourly counts
+ * from the first to the last capture (empty hours count as 0). */
+typedef struct vigil_burst {
+	const char *clinician;
+	char start[32];              /* RFC 3339 UTC, on the hour */
+	char end[32];                /* exclusive */
+	uint64_t count;              /* captures in the window */
+	uint64_t peak;               /* most captures in one hour */
+	double median;               /* baseline captures per hour */
+	double threshold;
+	const char *const *accounts; /* "platform handle (id)", most active first */
+	size_t naccounts;
+} vigil_burst;
+
+/* Bursts, most captures first; the array belongs to the report. */
+VIGIL_EXPORT size_t vigil_report_bursts(const vigil_report *report,
+					const vigil_burst **out);
+
+typedef struct vigil_notice_options {
+	const char *platform;        /* required */
+	const uint64_t *seqs;        /* captures to report; NULL: every incident */
+	size_t nseqs;
+	const char *reporter_name;   /* required */
+	const char *reporter_email;  /* required */
+	bool json;                   /* JSON instead of text */
+} vigil_notice_options;
+
+/* A notice for a platform's reporting channel in the shape of an EU DSA
+ * Article 16 notice, from the report's captures on opts->platform. Named
+ * seqs must be captures in the report on that platform. *out is the
+ * caller's to free(). */
+VIGIL_EXPORT vigil_error vigil_notice(const vigil_report *report,
+				      const vigil_notice_options *opts,
+				      char **out, size_t *len, char *errbuf);
+
+/* ------------------------------------------------------------------ */
 /* Classifier (classify*.c) - see issue 3                              */
 /* ------------------------------------------------------------------ */
 
