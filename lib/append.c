@@ -367,9 +367,14 @@ append(vigil_ledger *l, vigil_batch *b, bool allow_key, uint64_t *first_seq,
 	for (size_t i = 0; i < b->n; i++)
 		if (!allow_key && strcmp(b->entries[i].kind, "key") == 0)
 			return vigil_fail(errbuf, VIGIL_E_INVAL, "key entries come only from rotation");
+	/* Evidence is always written with synchronous=FULL, whatever the
+	 * connection uses for working state. */
+	sqlite3_exec(l->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
 	rc = sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return ledger_sqlite_error(l->db, rc, l->path, errbuf);
+	if (rc != SQLITE_OK) {
+		r = ledger_sqlite_error(l->db, rc, l->path, errbuf);
+		goto relax;
+	}
 	saved = l->range;
 	r = read_tail(l, &t, errbuf);
 	if (r == VIGIL_OK && t.size > 0) {
@@ -454,6 +459,8 @@ append(vigil_ledger *l, vigil_batch *b, bool allow_key, uint64_t *first_seq,
 	sqlite3_finalize(cp);
 	free(note);
 	batch_clear(b);
+	if (l->state_relaxed)
+		sqlite3_exec(l->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
 	if (first_seq)
 		*first_seq = first;
 	if (new_size)
@@ -467,7 +474,20 @@ fail:
 	sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 	l->range = saved;
 	l->range_ok = false;
+relax:
+	if (l->state_relaxed)
+		sqlite3_exec(l->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
 	return r;
+}
+
+void
+ledger_relax_state_writes(vigil_ledger *l)
+{
+	/* Working state (cursors, re-checks, alerts) may lose its last
+	 * writes on power loss; evidence may not. WAL with NORMAL keeps the
+	 * database consistent either way. */
+	l->state_relaxed = true;
+	sqlite3_exec(l->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
 }
 
 VIGIL_EXPORT vigil_error

@@ -18,6 +18,7 @@ struct vigil_ledger {
 	uint8_t current_pub[32];    /* key introduced by the newest key entry */
 	char current_id[65];
 	char origin[32];            /* vigil.ledger/<16 hex> */
+	bool state_relaxed;         /* working state written with synchronous=NORMAL */
 	bool range_ok;              /* `range` matches the stored entries */
 	struct merkle_range range;
 };
@@ -48,5 +49,7 @@ vigil_error ledger_load_keys(vigil_ledger *l, char *errbuf);
 /* append.c */
 /* Create the key (if the key file is absent) and entry 0. */
 vigil_error ledger_genesis(vigil_ledger *l, char *errbuf);
+/* Write non-evidence state without fsync per statement (see append.c). */
+void ledger_relax_state_writes(vigil_ledger *l);
 
 #endif

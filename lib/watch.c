@@ -90,6 +90,7 @@ vigil_watch_new(const vigil_config *cfg, vigil_watch **out, char *errbuf)
 	if (r != VIGIL_OK)
 		goto fail;
 	w->db = ledger_db(w->ledger);
+	ledger_relax_state_writes(w->ledger);
 	vigil_ledger_key_id(w->ledger, id);
 	log_notice("Ledger %s, signing key %s", cfg->database, id);
 	r = make_classifier(cfg, &w->classifier, errbuf);
@@ -443,7 +444,7 @@ once_poll(vigil_watch *w, const char *only, int64_t start, unsigned max_wait_s, 
 			if (s->polled || s->next_ms == INT64_MAX)
 				continue;
 			/* Give up on a source that keeps failing or waits too long. */
-			if (s->failed && (s->attempts >= 5 ||
+			if (s->failed && (s->attempts >= 3 ||
 					  s->next_ms - start > (int64_t)max_wait_s * 1000)) {
 				s->polled = true;
 				s->next_ms = INT64_MAX;
