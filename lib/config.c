@@ -179,6 +179,8 @@ category_of(const char *name)
 	return -1;
 }
 
+static void check_url(struct cparse *p, unsigned line, const char *what, const char *url);
+
 static void
 vigil_key_value(struct cparse *p, const char *name, const char *value)
 {
@@ -197,6 +199,12 @@ vigil_key_value(struct cparse *p, const char *name, const char *value)
 		{ "reporter_email", offsetof(vigil_config, reporter_email) },
 	};
 
+	if (strcmp(name, "smtp_url") == 0 && strncmp(value, "smtps://", 8) != 0 &&
+	    strncmp(value, "smtp://", 7) != 0)
+		problem_at(p, p->line, "smtp_url: expected smtps:// or smtp:// (with STARTTLS), not '%s'",
+			   value);
+	if (strcmp(name, "witness_webhook") == 0)
+		check_url(p, p->line, name, value);
 	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(strs); i++)
 		if (strcmp(name, strs[i].name) == 0) {
 			set_str((char **)((char *)c + strs[i].off), value);
@@ -250,6 +258,7 @@ clinician_key_value(struct cparse *p, const char *name, const char *value)
 	} else if (strcmp(name, "handles") == 0) {
 		split_list(value, &k->handles, &k->n_handles);
 	} else if (strcmp(name, "alert_webhook") == 0) {
+		check_url(p, p->line, name, value);
 		set_str(&k->alert_webhook, value);
 	} else if (strcmp(name, "alert_email") == 0) {
 		if (!strchr(value, '@'))
@@ -450,13 +459,11 @@ check_all(struct cparse *p)
 	vigil_config *c = p->c;
 
 	check_secret(p, 1, "smtp_password_file", &c->smtp_password_file);
-	check_url(p, 1, "witness_webhook", c->witness_webhook);
-	if ((c->witness_email || c->n_clinicians) && c->smtp_url)
-		check_url(p, 1, "smtp_url", c->smtp_url);
+	if (c->witness_email && !c->smtp_url)
+		problem_at(p, 1, "witness_email needs smtp_url in [vigil]");
 	for (size_t i = 0; i < c->n_clinicians; i++) {
 		vigil_conf_clinician *k = &c->clinicians[i];
 
-		check_url(p, k->line, "alert_webhook", k->alert_webhook);
 		if (k->alert_email && !c->smtp_url)
 			problem_at(p, k->line, "[clinician %s] has alert_email but [vigil] has no smtp_url",
 				   k->id);
