@@ -393,8 +393,9 @@ alert_send_due(vigil_watch *w, int64_t now)
 		if (hook_ok && mail_ok) {
 			delivered++;
 			w->stats.alerts_sent++;
-			log_notice("Alert sent: %s about %s (%lld posts, seq %lld)",
+			log_notice("Alert sent: %s about %s (%lld post%s, latest seq %lld)",
 				   sqlite3_column_text(due, 6), clin, (long long)sqlite3_column_int64(due, 5),
+				   sqlite3_column_int64(due, 5) == 1 ? "" : "s",
 				   (long long)sqlite3_column_int64(due, 4));
 		} else {
 			w->stats.alerts_failed++;

@@ -39,6 +39,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
+from html import escape as html_escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -89,7 +90,17 @@ class State:
             self.posts[platform].insert(0, {"seq": s, "ts": BASE_TIME + s * 60})
 
 
+# With --texts FILE, posts say the lines of FILE in turn (for the demo).
+TEXTS = []
+
+
+def demo_text(s):
+    return TEXTS[s % len(TEXTS)] if TEXTS else None
+
+
 def html_text(s):
+    if TEXTS:
+        return "<p>" + html_escape(demo_text(s), quote=False) + "</p>"
     return ("<p><span class=\"h-card\"><a href=\"https://social.example/@drsynthetic\" "
             "class=\"u-url mention\">@<span>drsynthetic</span></a></span> "
             "post %d: you are a &quot;fraud&quot; &amp; a &lt;quack&gt; \U0001F621 "
@@ -135,7 +146,7 @@ def bsky_item(p, view=False):
     s = p["seq"]
     did = bsky_did(s)
     rec = {"$type": "app.bsky.feed.post",
-           "text": "@drsynthetic.test post %d: AT&amp;T <b>not html</b> \U0001F621" % s,
+           "text": demo_text(s) or "@drsynthetic.test post %d: AT&amp;T <b>not html</b> \U0001F621" % s,
            "createdAt": iso(p["ts"], True), "langs": ["en"]}
     if s % 3 == 0:
         parent = "at://did:plc:drsynthetic/app.bsky.feed.post/3parent%d" % s
@@ -168,6 +179,7 @@ def bsky_like(p):
 def x_tweet(p):
     s = p["seq"]
     t = {"id": str(1800000000000000000 + s), "text":
+         html_escape(demo_text(s), quote=False) if TEXTS else
          "@drsynthetic post %d: fraud &amp; &lt;quack&gt; \U0001F621" % s,
          "created_at": iso(p["ts"], True), "author_id": str(7000 + s % 6),
          "lang": "en", "conversation_id": str(1800000000000000000 + s),
@@ -183,11 +195,14 @@ def reddit_child(p, raw_json):
     s = p["seq"]
     html = ("<!-- SC_OFF --><div class=\"md\"><p>u/drsynthetic post %d: "
             "fraud &amp; &lt;quack&gt; \U0001F621</p>\n</div><!-- SC_ON -->" % s)
+    if TEXTS:
+        html = ("<!-- SC_OFF --><div class=\"md\"><p>%s</p>\n</div><!-- SC_ON -->"
+                % html_escape(demo_text(s), quote=False))
     if not raw_json:
         html = html.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     d = {"id": "c%05d" % s, "name": "t1_c%05d" % s,
          "author": "harasser%d" % (s % 4), "author_fullname": "t2_h%d" % (s % 4),
-         "body": "u/drsynthetic post %d: fraud & <quack> \U0001F621" % s,
+         "body": demo_text(s) or "u/drsynthetic post %d: fraud & <quack> \U0001F621" % s,
          "body_html": html, "created_utc": float(p["ts"]),
          "context": "/r/synthetic/comments/abc%d/a_title/c%05d/?context=3" % (s, s),
          "parent_id": "t3_abc%d" % s, "subreddit": "synthetic",
@@ -209,6 +224,9 @@ def youtube_thread(p):
           "authorChannelId": {"value": "UCharasser%d" % (s % 4)},
           "canRate": True, "viewerRating": "none", "likeCount": 0,
           "publishedAt": iso(p["ts"]), "updatedAt": iso(p["ts"])}
+    if TEXTS:
+        sn["textDisplay"] = html_escape(demo_text(s), quote=False)
+        sn["textOriginal"] = demo_text(s)
     return {"kind": "youtube#commentThread", "etag": "etag%d" % s, "id": cid,
             "snippet": {"channelId": "UCclinician", "videoId": sn["videoId"],
                         "topLevelComment": {"kind": "youtube#comment", "etag": "e%d" % s,
@@ -627,9 +645,13 @@ def main():
     ap.add_argument("--scenario", default="normal")
     ap.add_argument("--posts", type=int, default=250)
     ap.add_argument("--port-file")
+    ap.add_argument("--texts", help="a file whose lines the posts say in turn (demo)")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
                     help="serve https with this certificate and key")
     a = ap.parse_args()
+    if a.texts:
+        with open(a.texts, encoding="utf-8") as f:
+            TEXTS.extend(l.rstrip("\n") for l in f if l.strip() and not l.startswith("#"))
     ST = State(a.posts, a.scenario)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     if a.tls:
