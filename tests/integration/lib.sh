@@ -1,8 +1,6 @@
 # Shared by the integration scripts: a temp dir, and checks with messages.
 set -u
 : "${VIGILCTL:?VIGILCTL must name the vigilctl binary}"
-# Under the valgrind setup every vigilctl runs under memcheck.
-VIGILCTL="${VIGIL_WRAPPER:+$VIGIL_WRAPPER }$VIGILCTL"
 T=$(mktemp -d /tmp/vigil-it-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export VIGIL_DB="$T/vigil.db"

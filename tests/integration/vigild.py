@@ -107,7 +107,7 @@ token_file = {tok[x]}
 
 
 def ctl(d, *args):
-    return subprocess.run(WRAP + [VIGILCTL, "--db", d + "/vigil.db", "--key", d + "/signing.key"]
+    return subprocess.run([VIGILCTL, "--db", d + "/vigil.db", "--key", d + "/signing.key"]
                           + list(args), capture_output=True, text=True)
 
 

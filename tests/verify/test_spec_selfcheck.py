@@ -361,7 +361,7 @@ VIGILCTL = os.environ.get("VIGILCTL")
 def c_verdict(d, key=None):
     if not VIGILCTL:
         return None
-    args = os.environ.get("VIGIL_WRAPPER", "").split() + [VIGILCTL, "verify-bundle"] + (["--key", key] if key else []) + [d]
+    args = [VIGILCTL, "verify-bundle"] + (["--key", key] if key else []) + [d]
     p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return p.returncode, (p.stdout + p.stderr).decode("utf-8", "replace")
 
