@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 contrib/deps.sh
 
-suites=(--suite unit --suite integration)
+suites=(--suite unit --suite integration --suite fuzz)
 run() {
   local dir=$1; shift
   if [ ! -f "$dir/build.ninja" ]; then
@@ -28,6 +28,6 @@ if [ "${VIGIL_QUICK:-0}" != 1 ]; then
 
   echo "== valgrind memcheck"
   meson test -C build --setup valgrind --print-errorlogs --num-processes 2 \
-    --suite unit --suite memcheck
+    --suite unit --suite memcheck --suite fuzz
 fi
 echo "== all tests passed"
