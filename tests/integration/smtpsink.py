@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A minimal SMTP receiver on loopback for the tests: accepts every message
+and keeps (from, to, data). Plain SMTP only; vigil allows that to loopback."""
+import socketserver
+import threading
+
+
+class SMTPSink:
+    def __init__(self):
+        self.messages = []
+        outer = self
+
+        class H(socketserver.StreamRequestHandler):
+            def say(self, line):
+                self.wfile.write((line + "\r\n").encode())
+
+            def handle(self):
+                self.say("220 localhost vigil-test ESMTP")
+                mail_from, rcpt = None, []
+                while True:
+                    line = self.rfile.readline()
+                    if not line:
+                        return
+                    cmd = line.decode("utf-8", "replace").strip()
+                    up = cmd.upper()
+                    if up.startswith("EHLO") or up.startswith("HELO"):
+                        self.say("250 localhost")
+                    elif up.startswith("MAIL FROM:"):
+                        mail_from, rcpt = cmd[10:].strip(), []
+                        self.say("250 OK")
+                    elif up.startswith("RCPT TO:"):
+                        rcpt.append(cmd[8:].strip())
+                        self.say("250 OK")
+                    elif up == "DATA":
+                        self.say("354 end with .")
+                        data = []
+                        while True:
+                            l = self.rfile.readline()
+                            if not l or l in (b".\r\n", b".\n"):
+                                break
+                            data.append(l)
+                        outer.messages.append((mail_from, rcpt, b"".join(data).decode("utf-8", "replace")))
+                        self.say("250 OK queued")
+                    elif up == "QUIT":
+                        self.say("221 bye")
+                        return
+                    elif up in ("RSET", "NOOP"):
+                        self.say("250 OK")
+                    else:
+                        self.say("502 not implemented")
+
+        self.srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), H)
+        self.srv.daemon_threads = True
+        self.url = "smtp://127.0.0.1:%d" % self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
