@@ -276,6 +276,8 @@ vigil_ledger_open(const char *db_path, const char *key_path, unsigned flags,
 	r = exec(l, flags & VIGIL_OPEN_READONLY ? "PRAGMA query_only = 1"
 		 : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", errbuf);
 	if (r == VIGIL_OK)
+		r = exec(l, "PRAGMA cache_size = -8192", errbuf);  /* 8 MiB */
+	if (r == VIGIL_OK)
 		r = integrity_check(l, errbuf);
 	if (r == VIGIL_OK)
 		r = migrate(l, errbuf);

@@ -223,7 +223,7 @@ watch_already_captured(vigil_watch *w, const vigil_post *p, const char *clinicia
 	sqlite3_stmt *st = NULL;
 	bool found = false;
 
-	if (stmt(w, "SELECT 1 FROM entries WHERE platform = ? AND post_id = ? AND kind = 'capture' "
+	if (stmt(w, "SELECT 1 FROM entries WHERE kind = 'capture' AND platform = ? AND post_id = ? "
 		 "AND clinician IS ? LIMIT 1", &st, NULL) != VIGIL_OK)
 		return false;
 	sqlite3_bind_text(st, 1, p->platform, -1, SQLITE_STATIC);

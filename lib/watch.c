@@ -159,6 +159,10 @@ store_page(vigil_watch *w, struct wsource *s, const vigil_page *page, char *errb
 	vigil_batch *b = NULL;
 	vigil_error r;
 
+	const vigil_post **added = calloc(page->n_posts ? page->n_posts : 1, sizeof(*added));
+
+	if (!added)
+		return VIGIL_E_NOMEM;
 	r = vigil_batch_new(&b);
 	for (size_t i = 0; r == VIGIL_OK && i < page->n_posts; i++) {
 		const vigil_post *p = page->posts[i];
@@ -175,36 +179,28 @@ store_page(vigil_watch *w, struct wsource *s, const vigil_page *page, char *errb
 		if (ingest_post(b, w->classifier, p, s->conf->name, clin, err) != VIGIL_OK)
 			log_warn("[source %s] %s post %s: %s, ignoring", s->conf->name, p->platform,
 				 p->id, err);
+		else
+			added[n++] = p;
 	}
-	n = r == VIGIL_OK ? vigil_batch_count(b) : 0;
 	if (r == VIGIL_OK && n > 0)
 		r = vigil_ledger_append(w->ledger, b, &first, &size, errbuf);
 	vigil_batch_free(b);
-	if (r != VIGIL_OK)
+	if (r != VIGIL_OK) {
+		free(added);
 		return r;  /* the cursor stays where it was */
+	}
 	if (n > 0) {
 		w->stats.captures += n;
 		w->appended_unwitnessed += size - first;
-		/* Rechecks and alerts: working state, after the evidence. */
-		for (uint64_t seq = first, i = 0; seq < size && i < page->n_posts; seq++) {
-			vigil_entry *e = NULL;
-			json_t *j, *body;
-
-			if (vigil_ledger_get(w->ledger, seq, &e) != VIGIL_OK)
-				continue;
-			j = json_loadb(e->bytes, e->len, 0, NULL);
-			body = json_object_get(j, "body");
-			if (strcmp(e->kind, "capture") == 0)
-				watch_add_recheck(w, seq, s->conf->name,
-						  json_string_value(json_object_get(
-							  json_object_get(body, "post"), "id")));
-			json_decref(j);
-			vigil_entry_free(e);
-		}
-		alert_queue(w, first, size - 1);
+		/* Rechecks and alerts: working state, after the evidence. A clock
+		 * entry may precede the captures, so they are the last n. */
+		for (uint64_t i = 0; i < n; i++)
+			watch_add_recheck(w, size - n + i, s->conf->name, added[i]->id);
+		alert_queue(w, size - n, size - 1);
 		log_info("[source %s] stored %" PRIu64 " captures: seq %" PRIu64 "..%" PRIu64,
-			 s->conf->name, n, first, size - 1);
+			 s->conf->name, n, size - n, size - 1);
 	}
+	free(added);
 	w->stats.last_poll_ms = vigil_now_ms();
 	return watch_store_source(w, s, page->cursor, true, NULL, n);
 }
