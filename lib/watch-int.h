@@ -30,6 +30,7 @@ struct vigil_watch {
 	size_t n_sources;
 	bool stop;
 	bool once;                      /* inside vigil_watch_once() */
+	bool trimmed;                   /* memory given back since the last result */
 	uint64_t appended_unwitnessed;  /* entries since the last witness */
 	vigil_watch_stats stats;
 };

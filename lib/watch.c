@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <time.h>
 
 #include "ledger-int.h"
@@ -205,12 +206,20 @@ store_page(vigil_watch *w, struct wsource *s, const vigil_page *page, char *errb
 	return watch_store_source(w, s, page->cursor, true, NULL, n);
 }
 
+/* Transfers at once: enough to hide latency, few enough not to swamp a
+ * platform (or our own test server) when a thousand sources fall due. */
+#define WATCH_MAX_PARALLEL 32
+
 /* Start the page fetches that are due; an idle source with no page due
  * may run one due re-check instead. */
 static void
 start_due(vigil_watch *w, int64_t now)
 {
-	for (size_t i = 0; i < w->n_sources && !w->stop; i++) {
+	size_t running = 0;
+
+	for (size_t i = 0; i < w->n_sources; i++)
+		running += w->sources[i].in_flight || w->sources[i].recheck_seq >= 0;
+	for (size_t i = 0; i < w->n_sources && !w->stop && running < WATCH_MAX_PARALLEL; i++) {
 		struct wsource *s = &w->sources[i];
 		char err[VIGIL_ERRBUF_SIZE] = "";
 		char *post_id = NULL;
@@ -221,16 +230,19 @@ start_due(vigil_watch *w, int64_t now)
 		if (s->next_ms <= now) {
 			if (vigil_fetcher_start(w->fetcher, s->src, s->cursor, err) == VIGIL_OK) {
 				s->in_flight = true;
+				running++;
 			} else {
 				log_err("[source %s] %s", s->conf->name, err);
 				s->next_ms = now + 60000;
 			}
 		} else if (!w->once && !s->walking && !s->failed &&
 			   watch_due_recheck(w, s->conf->name, now, &seq, &post_id)) {
-			if (vigil_fetcher_start_exists(w->fetcher, s->src, post_id, err) == VIGIL_OK)
+			if (vigil_fetcher_start_exists(w->fetcher, s->src, post_id, err) == VIGIL_OK) {
 				s->recheck_seq = (int64_t)seq;
-			else
+				running++;
+			} else {
 				log_warn("[source %s] re-check: %s", s->conf->name, err);
+			}
 			free(post_id);
 		}
 	}
@@ -361,6 +373,12 @@ vigil_watch_step(vigil_watch *w, int max_wait_ms, char *errbuf)
 			/* Sleep until the next source is due, within the budget. */
 			if (w->stop || idle == 0 || left <= 0)
 				break;
+			if (idle > 5000 && !w->trimmed) {
+				/* A long wait: give the page cache and freed heap back. */
+				sqlite3_db_release_memory(w->db);
+				malloc_trim(0);
+				w->trimmed = true;
+			}
 			if (idle > 0 && idle < left)
 				left = idle;
 			{
@@ -373,6 +391,7 @@ vigil_watch_step(vigil_watch *w, int max_wait_ms, char *errbuf)
 		pr = vigil_fetcher_poll(w->fetcher, left > 0 ? (int)(left < 1000 ? left : 1000) : 0,
 					&res);
 		if (pr == VIGIL_OK && res) {
+			w->trimmed = false;
 			r = handle_result(w, res, errbuf);
 			vigil_fetch_result_free(res);
 			if (!w->stop)
@@ -461,8 +480,9 @@ once_poll(vigil_watch *w, const char *only, int64_t start, unsigned max_wait_s, 
 	for (;;) {
 		bool started = false;
 		int64_t now = due_by;
+		size_t running = 0;
 
-		for (size_t i = 0; i < w->n_sources && !w->stop; i++) {
+		for (size_t i = 0; i < w->n_sources && !w->stop && running < WATCH_MAX_PARALLEL; i++) {
 			struct wsource *s = &w->sources[i];
 			char err[VIGIL_ERRBUF_SIZE] = "", *post_id = NULL;
 			uint64_t seq;
@@ -474,6 +494,7 @@ once_poll(vigil_watch *w, const char *only, int64_t start, unsigned max_wait_s, 
 			if (vigil_fetcher_start_exists(w->fetcher, s->src, post_id, err) == VIGIL_OK) {
 				s->recheck_seq = (int64_t)seq;
 				started = true;
+				running++;
 			} else {
 				log_warn("[source %s] re-check: %s", s->conf->name, err);
 			}
