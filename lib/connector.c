@@ -394,12 +394,23 @@ req_get(struct http_request *req, const vigil_source *src, const char *path,
 vigil_error
 page_add(struct parsed_page *pp, vigil_post *post)
 {
+	/* A post is evidence only with an id and an author to name. An item
+	 * where the platform left them empty is skipped, not the whole page:
+	 * one odd item must not stop a source for good. */
+	if (!post->id || (!post->author_id && !post->author_handle)) {
+		log_warn("%s: an item without %s, ignoring", post->platform ? post->platform : "page",
+			 post->id ? "an author" : "an id");
+		vigil_post_free(post);
+		return VIGIL_OK;
+	}
 	if (pp->n == pp->alloc) {
 		size_t alloc = pp->alloc ? pp->alloc * 2 : 16;
 		vigil_post **v = realloc(pp->posts, alloc * sizeof(*v));
 
-		if (!v)
+		if (!v) {
+			vigil_post_free(post);
 			return VIGIL_E_NOMEM;
+		}
 		pp->posts = v;
 		pp->alloc = alloc;
 	}

@@ -374,6 +374,8 @@ struct parsed_page {
  * key and time (ms, or INT64_MIN) is at or older than `since`. */
 bool mark_reached(const char *since, const char *key, int64_t time_ms);
 char *mark_make(const char *key, const char *time);
+/* Takes the post, also on failure; a post without an id or an author is
+ * dropped with a warning. */
 vigil_error page_add(struct parsed_page *pp, vigil_post *post);
 void parsed_page_clear(struct parsed_page *pp);
 /* Parse a page body; *items is the array at `path` (JNONE if absent).
