@@ -316,7 +316,8 @@ class Handler(BaseHTTPRequestHandler):
                 out = ST.requests
             elif path == "/_control/stats":
                 out = {"logins": ST.logins, "refreshes": ST.refreshes,
-                       "requests": len(ST.requests)}
+                       "requests": len(ST.requests),
+                       "posts": {p: len(ST.posts[p]) - len(ST.deleted[p]) for p in PLATFORMS}}
             else:
                 out = {"error": "unknown control"}
         self.send(200, out)
