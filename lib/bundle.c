@@ -41,20 +41,16 @@ bfail(struct bstate *s, uint64_t seq, const char *check, const char *fmt, ...)
 static vigil_error
 bfail(struct bstate *s, uint64_t seq, const char *check, const char *fmt, ...)
 {
-	char detail[VIGIL_ERRBUF_SIZE];
+	const struct check_failure f = {
+		&s->res->failed, &s->res->has_seq, &s->res->failed_seq, s->res->check,
+	};
+	vigil_error r;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	r = check_vfail(&f, s->errbuf, seq, check, fmt, ap);
 	va_end(ap);
-	s->res->failed = true;
-	s->res->has_seq = seq != UINT64_MAX;
-	s->res->failed_seq = seq == UINT64_MAX ? 0 : seq;
-	snprintf(s->res->check, sizeof(s->res->check), "%s", check);
-	if (seq == UINT64_MAX)
-		return vigil_fail(s->errbuf, VIGIL_E_VERIFY, "%s: %s", check, detail);
-	return vigil_fail(s->errbuf, VIGIL_E_VERIFY, "seq %" PRIu64 ": %s: %s", seq, check,
-			  detail);
+	return r;
 }
 
 /* keys/<id>.pub must hold that key; .pem, if present, the same key. */

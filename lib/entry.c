@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* entry.c - the members every entry has, and the shape of each kind's body. */
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vigil-private.h"
@@ -135,4 +137,20 @@ entry_head_parse(json_t *entry, struct entry_head *h, char *errbuf)
 		return VIGIL_E_PARSE;
 	*h = out;
 	return VIGIL_OK;
+}
+
+vigil_error
+check_vfail(const struct check_failure *f, char *errbuf, uint64_t seq, const char *check,
+	    const char *fmt, va_list ap)
+{
+	char detail[VIGIL_ERRBUF_SIZE];
+
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	*f->failed = true;
+	*f->has_seq = seq != UINT64_MAX;
+	*f->failed_seq = seq == UINT64_MAX ? 0 : seq;
+	snprintf(f->check, 48, "%s", check);
+	if (seq == UINT64_MAX)
+		return vigil_fail(errbuf, VIGIL_E_VERIFY, "%s: %s", check, detail);
+	return vigil_fail(errbuf, VIGIL_E_VERIFY, "seq %" PRIu64 ": %s: %s", seq, check, detail);
 }

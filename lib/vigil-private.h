@@ -182,6 +182,17 @@ struct entry_head {
 vigil_error entry_head_parse(json_t *entry, struct entry_head *h,
 			     char *errbuf);
 bool entry_kind_known(const char *kind);
+/* The first failed check of a verification: what verify.c and bundle.c
+ * report, into the failure fields of their result and errbuf. */
+struct check_failure {
+	bool *failed;
+	bool *has_seq;
+	uint64_t *failed_seq;
+	char *check;        /* 48 bytes */
+};
+vigil_error check_vfail(const struct check_failure *f, char *errbuf, uint64_t seq,
+			const char *check, const char *fmt, va_list ap);
+
 
 /* ingest.c */
 /* A capture entry for a post fetched by a connector; its payload bytes are

@@ -33,9 +33,13 @@ struct vigil_watch {
 	bool trimmed;                   /* memory given back since the last result */
 	uint64_t appended_unwitnessed;  /* entries since the last witness */
 	vigil_watch_stats stats;
+	sqlite3_stmt *q_captured;       /* asked for every post: prepared once */
+	sqlite3_stmt *q_recheck;        /* run for every capture: prepared once */
 };
 
 /* watch-state.c */
+/* Finalize the statements kept for the hot path. */
+void watch_state_free(vigil_watch *w);
 vigil_error watch_register_clinicians(vigil_watch *w, char *errbuf);
 vigil_error watch_load_sources(vigil_watch *w, char *errbuf);
 vigil_error watch_store_source(vigil_watch *w, struct wsource *s, const char *cursor,

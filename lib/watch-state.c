@@ -21,6 +21,27 @@ stmt(vigil_watch *w, const char *sql, sqlite3_stmt **st, char *errbuf)
 	return VIGIL_OK;
 }
 
+/* A statement the watcher runs for every post, compiled on first use and
+ * kept until vigil_watch_free(). */
+static sqlite3_stmt *
+cached(vigil_watch *w, sqlite3_stmt **slot, const char *sql)
+{
+	if (!*slot && sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot,
+					 NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_reset(*slot);
+	sqlite3_clear_bindings(*slot);
+	return *slot;
+}
+
+void
+watch_state_free(vigil_watch *w)
+{
+	sqlite3_finalize(w->q_captured);
+	sqlite3_finalize(w->q_recheck);
+	w->q_captured = w->q_recheck = NULL;
+}
+
 static json_t *
 str_array(char **list, size_t n)
 {
@@ -220,33 +241,34 @@ watch_store_source(vigil_watch *w, struct wsource *s, const char *cursor, bool o
 bool
 watch_already_captured(vigil_watch *w, const vigil_post *p, const char *clinician)
 {
-	sqlite3_stmt *st = NULL;
-	bool found = false;
+	sqlite3_stmt *st = cached(w, &w->q_captured,
+		"SELECT 1 FROM entries WHERE kind = 'capture' AND platform = ? AND post_id = ? "
+		"AND clinician IS ? LIMIT 1");
+	bool found;
 
-	if (stmt(w, "SELECT 1 FROM entries WHERE kind = 'capture' AND platform = ? AND post_id = ? "
-		 "AND clinician IS ? LIMIT 1", &st, NULL) != VIGIL_OK)
+	if (!st)
 		return false;
 	sqlite3_bind_text(st, 1, p->platform, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, p->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, clinician, -1, SQLITE_STATIC);
 	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return found;
 }
 
 vigil_error
 watch_add_recheck(vigil_watch *w, uint64_t seq, const char *source, const char *post_id)
 {
-	sqlite3_stmt *st = NULL;
 	int64_t now = vigil_now_ms();
-	vigil_error r;
+	vigil_error r = VIGIL_OK;
+	sqlite3_stmt *st;
 
 	if (w->cfg->recheck_window == 0)
 		return VIGIL_OK;
-	r = stmt(w, "INSERT OR IGNORE INTO rechecks (seq, source, post_id, captured_ms, next_ms) "
-		 "VALUES (?,?,?,?,?)", &st, NULL);
-	if (r != VIGIL_OK)
-		return r;
+	st = cached(w, &w->q_recheck, "INSERT OR IGNORE INTO rechecks (seq, source, post_id, "
+		    "captured_ms, next_ms) VALUES (?,?,?,?,?)");
+	if (!st)
+		return ledger_sqlite_error(w->db, SQLITE_ERROR, "state", NULL);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, post_id, -1, SQLITE_STATIC);
@@ -254,7 +276,7 @@ watch_add_recheck(vigil_watch *w, uint64_t seq, const char *source, const char *
 	sqlite3_bind_int64(st, 5, now + (int64_t)w->cfg->recheck_interval * 1000);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		r = ledger_sqlite_error(w->db, SQLITE_ERROR, "state", NULL);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r;
 }
 

@@ -118,6 +118,7 @@ vigil_watch_free(vigil_watch *w)
 	if (!w)
 		return;
 	vigil_fetcher_free(w->fetcher);
+	watch_state_free(w);
 	free_sources(w->sources, w->n_sources);
 	vigil_classifier_free(w->classifier);
 	vigil_ledger_close(w->ledger);
