@@ -83,6 +83,7 @@ struct run {
 	bool lines;              /* input is plain text lines */
 	const char *split;       /* --split: only rows with orig.split == it */
 	const char *name;
+	const char *about;       /* clinician of --target names, or NULL */
 	bool rejected;
 	struct counts cat[VIGIL_CATEGORY_COUNT + 1];  /* + "any" vs abuse */
 	unsigned long benign, benign_flagged, rows;
@@ -218,7 +219,7 @@ one_line(struct run *run, unsigned long lineno, const char *line, size_t len)
 		t = json_string_value(text);
 		tlen = json_string_length(text);
 	}
-	r = vigil_classify(run->c, t, tlen, run->res, run->errbuf);
+	r = vigil_classify_about(run->c, run->about, t, tlen, run->res, run->errbuf);
 	if (r != VIGIL_OK) {
 		reject(run, lineno, run->errbuf);
 		if (run->mode == MODE_LINES)
@@ -301,13 +302,15 @@ cmd_classify(struct ctl *ctl, int argc, char **argv)
 		{ "eval", required_argument, NULL, 'e' },
 		{ "split", required_argument, NULL, 's' },
 		{ "threshold", required_argument, NULL, 't' },
+		{ "target", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run run = { .mode = MODE_JSON, .name = "<stdin>" };
 	struct reader rd = { 0 };
 	const char *rules = NULL, *eval = NULL, *line;
 	char *thresholds[VIGIL_CATEGORY_COUNT] = { 0 };
-	size_t nthr = 0, len;
+	char **targets = NULL;
+	size_t nthr = 0, ntargets = 0, len;
 	bool explain_mode = false, toolong;
 	int c, rc = EXIT_OK;
 	vigil_error r;
@@ -325,16 +328,40 @@ cmd_classify(struct ctl *ctl, int argc, char **argv)
 				return ctl_usage(ctl_find("classify"));
 			thresholds[nthr++] = optarg;
 			break;
-		default: return ctl_usage(ctl_find("classify"));
+		case 'T': {
+			char **v = realloc(targets, (ntargets + 1) * sizeof(*v));
+			if (!v) {
+				free(targets);
+				return ctl_fail(VIGIL_E_NOMEM, NULL, "classify");
+			}
+			targets = v;
+			targets[ntargets++] = optarg;
+			break;
+		}
+		default:
+			free(targets);
+			return ctl_usage(ctl_find("classify"));
 		}
 	}
-	if (optind + 1 < argc || (eval && (optind < argc || run.lines || explain_mode)))
+	if (optind + 1 < argc || (eval && (optind < argc || run.lines || explain_mode))) {
+		free(targets);
 		return ctl_usage(ctl_find("classify"));
+	}
 	run.mode = eval ? MODE_EVAL : explain_mode ? MODE_EXPLAIN :
 		   run.lines ? MODE_LINES : MODE_JSON;
 	r = vigil_classifier_new(rules, &run.c, run.errbuf);
-	if (r != VIGIL_OK)
+	if (r != VIGIL_OK) {
+		free(targets);
 		return ctl_fail(r, run.errbuf, "Failed to load rules");
+	}
+	for (size_t i = 0; i < ntargets; i++) {
+		if (vigil_classifier_add_target(run.c, "", targets[i]) != VIGIL_OK) {
+			ctl_error("--target '%s': no words to match", targets[i]);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	run.about = ntargets ? "" : NULL;
 	for (size_t i = 0; i < nthr; i++) {
 		char *eq = strchr(thresholds[i], '=');
 		if (eq)
@@ -395,6 +422,7 @@ out:
 	if (rd.f && rd.f != stdin)
 		fclose(rd.f);
 	free(rd.buf);
+	free(targets);
 	vigil_classification_free(run.res);
 	vigil_classifier_free(run.c);
 	return rc;

@@ -35,7 +35,7 @@ static const struct ctl_command commands[] = {
 	  "[--clinician ID] [--exists ID]...",
 	  "fetch posts from a platform as ingest lines",
 	  cmd_fetch },
-	{ "classify", "[--lines] [--explain] [--rules PATH] [--threshold CAT=N]... [FILE]\n"
+	{ "classify", "[--lines] [--explain] [--rules PATH] [--threshold CAT=N]... [--target NAME]... [FILE]\n"
 	  "       vigilctl classify [--rules PATH] [--split NAME] --eval FILE.jsonl",
 	  "Label posts (JSONL {\"id\",\"text\"} or --lines) as threat, sexual, doxxing, hate, insult",
 	  cmd_classify },

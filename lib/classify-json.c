@@ -53,14 +53,15 @@ result_json(const vigil_classification *r, bool engine)
 }
 
 json_t *
-classifier_json(const vigil_classifier *c, const char *text, size_t len)
+classifier_json(const vigil_classifier *c, const char *clinician,
+		const char *text, size_t len)
 {
 	vigil_classification *r = NULL;
 	json_t *o = NULL;
 
 	if (vigil_classification_new(&r) != VIGIL_OK)
 		return NULL;
-	if (classify_run(c, text, len, r, false, NULL) == VIGIL_OK)
+	if (classify_run(c, clinician, text, len, r, false, NULL) == VIGIL_OK)
 		o = result_json(r, true);
 	vigil_classification_free(r);
 	return o;

@@ -22,11 +22,21 @@
 #define RULES_FILE_MAX (4u << 20)
 #define DEFAULT_THRESHOLD 500
 
+/* A way of naming a clinician: " jane roe " as normalised. */
+struct target {
+	char *clinician;
+	char *words;      /* with a space at each end */
+	size_t len;
+	uint32_t nwords;
+};
+
 struct vigil_classifier {
 	struct ruleset rs;
 	struct automaton *ac;
 	int threshold[CAT_N];
 	char engine[128];
+	struct target *targets;   /* sorted by clinician */
+	size_t ntargets, atargets;
 };
 
 struct cmatch {
@@ -168,6 +178,11 @@ vigil_classifier_free(vigil_classifier *c)
 		return;
 	automaton_free(c->ac);
 	ruleset_free(&c->rs);
+	for (size_t i = 0; i < c->ntargets; i++) {
+		free(c->targets[i].clinician);
+		free(c->targets[i].words);
+	}
+	free(c->targets);
 	free(c);
 }
 
@@ -186,6 +201,131 @@ vigil_classifier_set_threshold(vigil_classifier *c, const char *category,
 	if (cat < 0 || threshold < 1 || threshold > 1000)
 		return VIGIL_E_INVAL;
 	c->threshold[cat] = threshold;
+	return VIGIL_OK;
+}
+
+/* The first target of `clinician`, or ntargets. */
+static size_t
+target_first(const vigil_classifier *c, const char *clinician)
+{
+	size_t lo = 0, hi = c->ntargets;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(c->targets[mid].clinician, clinician) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static vigil_error
+target_insert(vigil_classifier *c, const char *clinician, const char *words,
+	      size_t len)
+{
+	size_t at = target_first(c, clinician);
+	struct target t = { 0 };
+
+	for (size_t i = at; i < c->ntargets &&
+	     strcmp(c->targets[i].clinician, clinician) == 0; i++)
+		if (c->targets[i].len == len && memcmp(c->targets[i].words, words, len) == 0)
+			return VIGIL_OK;
+	if (c->ntargets == c->atargets) {
+		size_t a = c->atargets ? c->atargets * 2 : 16;
+		struct target *v = realloc(c->targets, a * sizeof(*v));
+		if (!v)
+			return VIGIL_E_NOMEM;
+		c->targets = v;
+		c->atargets = a;
+	}
+	t.clinician = strdup(clinician);
+	t.words = strndup(words, len);
+	if (!t.clinician || !t.words) {
+		free(t.clinician);
+		free(t.words);
+		return VIGIL_E_NOMEM;
+	}
+	t.len = len;
+	for (size_t i = 1; i < len; i++)
+		t.nwords += words[i] == ' ';
+	memmove(&c->targets[at + 1], &c->targets[at],
+		(c->ntargets - at) * sizeof(*c->targets));
+	c->targets[at] = t;
+	c->ntargets++;
+	return VIGIL_OK;
+}
+
+static bool
+is_title(const char *w, size_t len)
+{
+	static const char *const titles[] = {
+		"dr", "doctor", "dre", "docteur", "docteure", "prof", "professor",
+		"professeur", "professeure", "mr", "mrs", "ms", "mme", "m", "mlle",
+		"nurse", "pr",
+	};
+
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(titles); i++)
+		if (strlen(titles[i]) == len && memcmp(titles[i], w, len) == 0)
+			return true;
+	return false;
+}
+
+vigil_error
+vigil_classifier_add_target(vigil_classifier *c, const char *clinician,
+			    const char *name)
+{
+	struct norm n;
+	const char *w;
+	size_t wl;
+	vigil_error r;
+
+	if (!clinician || !name)
+		return VIGIL_E_INVAL;
+	norm_init(&n);
+	r = norm_run(&n, name, strlen(name), NULL);
+	if (r == VIGIL_OK && n.len < 3)
+		r = VIGIL_E_INVAL;  /* nothing left to match: " " */
+	if (r == VIGIL_OK)
+		r = target_insert(c, clinician, n.text, n.len);
+	/* "Dr. Jane Roe" is also "Jane Roe", but "Dr Roe" stays whole. */
+	w = n.text + 1;
+	wl = r == VIGIL_OK ? strcspn(w, " ") : 0;
+	if (wl && is_title(w, wl) && wl + 1 < n.len - 1 &&
+	    strchr(w + wl + 1, ' ') != n.text + n.len - 1)
+		r = target_insert(c, clinician, w + wl, n.len - wl - 1);
+	norm_free(&n);
+	return r;
+}
+
+/* Hits for the clinician's names in the normalised text. */
+static vigil_error
+target_scan(const vigil_classifier *c, const char *clinician,
+	    const struct norm *n, struct hits *h)
+{
+	uint32_t lit = c->rs.det_lit[DET_CLINICIAN];
+
+	if (lit == UINT32_MAX || !clinician)
+		return VIGIL_OK;
+	for (size_t i = target_first(c, clinician); i < c->ntargets &&
+	     strcmp(c->targets[i].clinician, clinician) == 0; i++) {
+		const struct target *t = &c->targets[i];
+		const char *at = n->text, *end = n->text + n->len;
+
+		while ((at = memmem(at, (size_t)(end - at), t->words, t->len))) {
+			size_t s = (size_t)(at - n->text);
+			uint32_t w = 0;
+			vigil_error r;
+
+			for (size_t k = 0; k <= s; k++)
+				w += n->text[k] == ' ';
+			r = hits_add(h, lit, w, w + t->nwords - 1, (uint32_t)s + 1,
+				     (uint32_t)(s + t->len - 1));
+			if (r != VIGIL_OK)
+				return r;
+			at += t->len - 1;  /* the closing space opens the next */
+		}
+	}
 	return VIGIL_OK;
 }
 
@@ -411,8 +551,9 @@ score(const vigil_classifier *c, vigil_classification *res)
 }
 
 vigil_error
-classify_run(const vigil_classifier *c, const char *text, size_t len,
-	     vigil_classification *res, bool strict, char *errbuf)
+classify_run(const vigil_classifier *c, const char *clinician,
+	     const char *text, size_t len, vigil_classification *res,
+	     bool strict, char *errbuf)
 {
 	vigil_error r;
 
@@ -437,6 +578,8 @@ classify_run(const vigil_classifier *c, const char *text, size_t len,
 	if (r == VIGIL_OK)
 		r = doxx_scan(&c->rs, text, len, &res->norm, &res->hits);
 	if (r == VIGIL_OK)
+		r = target_scan(c, clinician, &res->norm, &res->hits);
+	if (r == VIGIL_OK)
 		r = ruleset_gapped(&c->rs, &res->hits);
 	if (r == VIGIL_OK)
 		r = score(c, res);
@@ -451,7 +594,15 @@ vigil_error
 vigil_classify(const vigil_classifier *c, const char *text, size_t len,
 	       vigil_classification *res, char *errbuf)
 {
-	return classify_run(c, text, len, res, true, errbuf);
+	return classify_run(c, NULL, text, len, res, true, errbuf);
+}
+
+vigil_error
+vigil_classify_about(const vigil_classifier *c, const char *clinician,
+		     const char *text, size_t len, vigil_classification *res,
+		     char *errbuf)
+{
+	return classify_run(c, clinician, text, len, res, true, errbuf);
 }
 
 int

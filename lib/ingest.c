@@ -231,13 +231,15 @@ attachments_of(json_t *in)
  * configured: the spec forbids made-up values. NULL only when out of
  * memory. */
 static json_t *
-classification_of(const vigil_classifier *classifier, json_t *post)
+classification_of(const vigil_classifier *classifier, json_t *post,
+		  const char *clinician)
 {
 	json_t *text = json_object_get(post, "text");
 
 	if (!classifier)
 		return json_null();
-	return classifier_json(classifier, json_string_value(text), json_string_length(text));
+	return classifier_json(classifier, clinician, json_string_value(text),
+			       json_string_length(text));
 }
 
 /* The capture entry for input object `in`, with `payload` as its blob. */
@@ -274,7 +276,7 @@ ingest_object(vigil_batch *batch, const vigil_classifier *classifier, json_t *in
 	}
 	vigil_sha256(payload, payload_len, h);
 	vigil_hex(h, 32, hex);
-	classification = classification_of(classifier, post);
+	classification = classification_of(classifier, post, json_string_value(clin));
 	if (!classification) {
 		r = VIGIL_E_NOMEM;
 		goto out;

@@ -14,7 +14,9 @@
  * longer words, a lone `*` stands for one to three words, `@` for any
  * @handle), a `$define`, or a detector (`%phone`, `%address`,
  * `%email`, `%personal_email`, `%plate`, `%date`, `%idnum`,
- * `%spelled_phone`, `%time`). Words go through the same normaliser as posts.
+ * `%spelled_phone`, `%time`, and `%clinician`: a name or handle of the
+ * clinician the post is about, see vigil_classifier_add_target()). Words
+ * go through the same normaliser as posts.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -35,6 +37,7 @@ static const char *const det_names[DET_N] = {
 	[DET_ADDRESS] = "address", [DET_EMAIL] = "email",
 	[DET_PERSONAL_EMAIL] = "personal_email", [DET_PLATE] = "plate",
 	[DET_DATE] = "date", [DET_IDNUM] = "idnum", [DET_TIME] = "time",
+	[DET_CLINICIAN] = "clinician",
 };
 
 struct rdefine {

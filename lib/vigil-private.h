@@ -499,7 +499,8 @@ size_t norm_to_text_offset(const struct norm *n, size_t orig);
 enum { CAT_THREAT, CAT_SEXUAL, CAT_DOXXING, CAT_HATE, CAT_INSULT, CAT_N };
 enum det_kind {
 	DET_NONE, DET_PHONE, DET_SPELLED_PHONE, DET_ADDRESS, DET_EMAIL,
-	DET_PERSONAL_EMAIL, DET_PLATE, DET_DATE, DET_IDNUM, DET_TIME, DET_N,
+	DET_PERSONAL_EMAIL, DET_PLATE, DET_DATE, DET_IDNUM, DET_TIME,
+	DET_CLINICIAN, DET_N,
 };
 #define LIT_MAX_PARTS 4
 #define LIT_GAP_MAX 3   /* words a '*' in a phrase may stand for */
@@ -615,13 +616,13 @@ extern const size_t rules_default_n;
 /* classify.c */
 /* vigil_classify(); when not strict, invalid UTF-8 is judged as it is and
  * an overlong text by its first NORM_MAX bytes. */
-vigil_error classify_run(const vigil_classifier *c, const char *text,
-			 size_t len, vigil_classification *res, bool strict,
-			 char *errbuf);
+vigil_error classify_run(const vigil_classifier *c, const char *clinician,
+			 const char *text, size_t len,
+			 vigil_classification *res, bool strict, char *errbuf);
 const char *classification_engine(const vigil_classification *r);
 
 /* classify-json.c */
-json_t *classifier_json(const vigil_classifier *c, const char *text,
-			size_t len);
+json_t *classifier_json(const vigil_classifier *c, const char *clinician,
+			const char *text, size_t len);
 
 #endif /* VIGIL_PRIVATE_H */

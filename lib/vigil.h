@@ -497,6 +497,18 @@ VIGIL_EXPORT vigil_error vigil_classifier_set_threshold(vigil_classifier *c,
 VIGIL_EXPORT int vigil_classifier_threshold(const vigil_classifier *c,
 					    vigil_category cat);
 
+/* Make `name` (a name, alias or handle, as people write it) one of the
+ * ways posts about `clinician` (the id from [clinician ID]) refer to
+ * them: when such a post is classified with vigil_classify_about(), the
+ * name counts as the target of the words around it, wherever the rules
+ * say `%clinician` (the default rules count it as "you"). A name that
+ * begins with a title ("Dr. Jane Roe") also counts without it ("Jane
+ * Roe"). Not thread safe, like the thresholds: add targets before
+ * classifying. VIGIL_E_INVAL for an empty name, VIGIL_E_NOMEM. */
+VIGIL_EXPORT vigil_error vigil_classifier_add_target(vigil_classifier *c,
+						     const char *clinician,
+						     const char *name);
+
 /* A result object to pass to vigil_classify(); free it with
  * vigil_classification_free(). VIGIL_E_NOMEM only. */
 VIGIL_EXPORT vigil_error vigil_classification_new(vigil_classification **out);
@@ -512,6 +524,15 @@ VIGIL_EXPORT vigil_error vigil_classify(const vigil_classifier *c,
 					const char *text, size_t len,
 					vigil_classification *result,
 					char *errbuf);
+
+/* vigil_classify() for a post about `clinician` (NULL: nobody in
+ * particular), whose names added with vigil_classifier_add_target() are
+ * then recognised. */
+VIGIL_EXPORT vigil_error vigil_classify_about(const vigil_classifier *c,
+					      const char *clinician,
+					      const char *text, size_t len,
+					      vigil_classification *result,
+					      char *errbuf);
 
 /* Score 0..1000 of `cat`, 0 when out of range. */
 VIGIL_EXPORT int vigil_classification_score(const vigil_classification *r,

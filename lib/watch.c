@@ -64,6 +64,20 @@ make_classifier(const vigil_config *cfg, vigil_classifier **out, char *errbuf)
 		if (cfg->thresholds[i])
 			r = vigil_classifier_set_threshold(c, vigil_category_name((vigil_category)i),
 							   cfg->thresholds[i]);
+	/* A clinician's names and handles are "you" in posts about them; a
+	 * name of nothing but punctuation is skipped (INVAL). */
+	for (size_t i = 0; r == VIGIL_OK && i < cfg->n_clinicians; i++) {
+		const vigil_conf_clinician *cl = &cfg->clinicians[i];
+		vigil_error t = cl->name ? vigil_classifier_add_target(c, cl->id, cl->name)
+					 : VIGIL_OK;
+
+		for (size_t k = 0; t != VIGIL_E_NOMEM && k < cl->n_aliases; k++)
+			t = vigil_classifier_add_target(c, cl->id, cl->aliases[k]);
+		for (size_t k = 0; t != VIGIL_E_NOMEM && k < cl->n_handles; k++)
+			t = vigil_classifier_add_target(c, cl->id, cl->handles[k]);
+		if (t == VIGIL_E_NOMEM)
+			r = vigil_fail(errbuf, t, "out of memory");
+	}
 	if (r != VIGIL_OK) {
 		vigil_classifier_free(c);
 		return r;

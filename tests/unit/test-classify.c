@@ -337,6 +337,58 @@ START_TEST(test_thresholds)
 }
 END_TEST
 
+/* A clinician's names count as the target, only in posts about them. */
+START_TEST(test_targets)
+{
+	vigil_classifier *c = classifier_from(
+		"rule threat.t threat 600: shoot ..2 you | %clinician\n");
+	vigil_classification *res;
+	const char *text = "someone should shoot J4ne   Roe tonight";
+	size_t s = 0, e = 0;
+
+	ck_assert_int_eq(vigil_classifier_add_target(c, "jroe", "Dr. Jane Roe"), VIGIL_OK);
+	ck_assert_int_eq(vigil_classifier_add_target(c, "jroe", "Dr Roe"), VIGIL_OK);
+	ck_assert_int_eq(vigil_classifier_add_target(c, "asmith", "Anna Smith"), VIGIL_OK);
+	ck_assert_int_eq(vigil_classifier_add_target(c, "x", "..."), VIGIL_E_INVAL);
+	ck_assert_int_eq(vigil_classifier_add_target(c, NULL, "Jane"), VIGIL_E_INVAL);
+	ck_assert_int_eq(vigil_classification_new(&res), VIGIL_OK);
+
+	/* Without the title, obfuscated, spans in the original text. */
+	ck_assert_int_eq(vigil_classify_about(c, "jroe", text, strlen(text), res, NULL),
+			 VIGIL_OK);
+	ck_assert(vigil_classification_label(res, VIGIL_THREAT));
+	ck_assert_int_eq(vigil_classification_match(res, 0, NULL, NULL, NULL, &s, &e),
+			 VIGIL_OK);
+	ck_assert_int_eq(s, 15);
+	ck_assert_int_eq(e, 31);
+	/* Not about anyone, or about someone else: no target. */
+	ck_assert_int_eq(vigil_classify(c, text, strlen(text), res, NULL), VIGIL_OK);
+	ck_assert(!vigil_classification_label(res, VIGIL_THREAT));
+	ck_assert_int_eq(vigil_classify_about(c, "asmith", text, strlen(text), res, NULL),
+			 VIGIL_OK);
+	ck_assert(!vigil_classification_label(res, VIGIL_THREAT));
+	ck_assert_int_eq(vigil_classify_about(c, "nobody", text, strlen(text), res, NULL),
+			 VIGIL_OK);
+	ck_assert(!vigil_classification_label(res, VIGIL_THREAT));
+	/* "Dr Roe" is whole: "Roe" alone is not her ("roe v wade"). */
+	text = "shoot roe";
+	ck_assert_int_eq(vigil_classify_about(c, "jroe", text, strlen(text), res, NULL),
+			 VIGIL_OK);
+	ck_assert(!vigil_classification_label(res, VIGIL_THREAT));
+	text = "shoot dr roe, shoot dr roe";
+	ck_assert_int_eq(vigil_classify_about(c, "jroe", text, strlen(text), res, NULL),
+			 VIGIL_OK);
+	ck_assert(vigil_classification_label(res, VIGIL_THREAT));
+	/* A name inside a longer word is not the name. */
+	text = "shoot janeroe";
+	ck_assert_int_eq(vigil_classify_about(c, "jroe", text, strlen(text), res, NULL),
+			 VIGIL_OK);
+	ck_assert(!vigil_classification_label(res, VIGIL_THREAT));
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
 /* Spans are byte offsets in the original text, through obfuscation. */
 static const struct {
 	const char *text;
@@ -440,7 +492,7 @@ START_TEST(test_json)
 {
 	vigil_classifier *c = classifier_from(scoring_rules);
 	const char *text = "I will kill you, idiot";
-	json_t *o = classifier_json(c, text, strlen(text)), *m;
+	json_t *o = classifier_json(c, NULL, text, strlen(text)), *m;
 	vigil_classification *res = classify(c, text);
 	char *s;
 
@@ -470,7 +522,7 @@ START_TEST(test_json)
 	free(s);
 	json_decref(o);
 	/* Invalid UTF-8 from a caller is still judged, not dropped. */
-	o = classifier_json(c, "kill \xff you", 10);
+	o = classifier_json(c, NULL, "kill \xff you", 10);
 	ck_assert_ptr_nonnull(o);
 	json_decref(o);
 	vigil_classification_free(res);
@@ -509,6 +561,7 @@ classify_suite(void)
 	tc = tcase_create("scoring");
 	tcase_add_loop_test(tc, test_scoring, 0, VIGIL_ARRAY_SIZE(scoring));
 	tcase_add_test(tc, test_thresholds);
+	tcase_add_test(tc, test_targets);
 	tcase_add_loop_test(tc, test_spans, 0, VIGIL_ARRAY_SIZE(spans));
 	tcase_add_test(tc, test_classify_errors);
 	tcase_add_loop_test(tc, test_doxx, 0, VIGIL_ARRAY_SIZE(doxx));
