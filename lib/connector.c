@@ -97,9 +97,14 @@ secret_read(const char *path, char **out, size_t *len, char *errbuf)
 			       path);
 		goto out;
 	}
-	*out = buf;
+	/* Keep only what the secret needs: a daemon holds one per source. */
+	*out = malloc(got + 1);
+	if (!*out) {
+		r = VIGIL_E_NOMEM;
+		goto out;
+	}
+	memcpy(*out, buf, got + 1);
 	*len = got;
-	buf = NULL;
 	r = VIGIL_OK;
 out:
 	if (buf) {

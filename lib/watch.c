@@ -393,6 +393,8 @@ vigil_watch_step(vigil_watch *w, int max_wait_ms, char *errbuf)
 				sqlite3_db_release_memory(w->db);
 				malloc_trim(0);
 				w->trimmed = true;
+				log_debug("idle for %lld s: memory given back",
+					  (long long)(idle / 1000));
 			}
 			if (idle > 0 && idle < left)
 				left = idle;

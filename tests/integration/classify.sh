@@ -79,6 +79,20 @@ echo x | "$VIGILCTL" classify --rules "$tmp/broken.rules" > /dev/null 2> "$tmp/r
 [ "$rc" -eq 4 ] || fail "broken rules: exit $rc, want 4"
 grep -q 'broken.rules:2: expected' "$tmp/rules.err" || fail "broken rules: no file:line"
 
+# A clinician's names count as the target with --target, and only then;
+# a bare surname stays an ordinary word.
+printf '%s\n' "someone should shoot Jane Roe" "someone should shoot J.a.n.e R0e tonight" \
+	"roe v wade" "shoot roe" > "$tmp/names.txt"
+"$VIGILCTL" classify --lines --target "Dr. Jane Roe" "$tmp/names.txt" > "$tmp/names.out" ||
+	fail "--target: exit $?"
+[ "$(cat "$tmp/names.out")" = "$(printf 'threat\nthreat\n\n')" ] ||
+	{ cat "$tmp/names.out"; fail "--target: names not taken as the target"; }
+"$VIGILCTL" classify --lines "$tmp/names.txt" > "$tmp/nonames.out" || fail "no --target: exit $?"
+grep -q threat "$tmp/nonames.out" && { cat "$tmp/nonames.out"; fail "a name is a target without --target"; }
+rc=0
+"$VIGILCTL" classify --lines --target "..." "$tmp/names.txt" > /dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "--target with no words: exit $rc, not 2"
+
 # Posts written for the tests (tests/data) stay well classified.
 "$VIGILCTL" classify --eval "$VIGIL_SRC/tests/data/classify-extra.jsonl" > "$tmp/extra.txt" ||
 	fail "--eval extra: exit $?"

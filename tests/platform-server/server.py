@@ -654,6 +654,10 @@ def main():
         with open(a.texts, encoding="utf-8") as f:
             TEXTS.extend(l.rstrip("\n") for l in f if l.strip() and not l.startswith("#"))
     ST = State(a.posts, a.scenario)
+    # vigild opens up to 32 connections at once: the default listen
+    # backlog of 5 drops SYNs, and the kernel retries them only after 1,
+    # 3, 7 s, which stalled walks (and the benchmark) for seconds.
+    ThreadingHTTPServer.request_queue_size = 256
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     if a.tls:
         import ssl
