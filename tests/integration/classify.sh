@@ -81,11 +81,11 @@ grep -q 'broken.rules:2: expected' "$tmp/rules.err" || fail "broken rules: no fi
 
 # A clinician's names count as the target with --target, and only then;
 # a bare surname stays an ordinary word.
-printf '%s\n' "someone should shoot Jane Roe" "someone should shoot J.a.n.e R0e tonight" \
-	"roe v wade" "shoot roe" > "$tmp/names.txt"
+printf '%s\n' "kill jane roe" "stab J.a.n.e R0e" "slap Jane Roe" "roe v wade" "shoot roe" \
+	> "$tmp/names.txt"
 "$VIGILCTL" classify --lines --target "Dr. Jane Roe" "$tmp/names.txt" > "$tmp/names.out" ||
 	fail "--target: exit $?"
-[ "$(cat "$tmp/names.out")" = "$(printf 'threat\nthreat\n\n')" ] ||
+[ "$(cat "$tmp/names.out")" = "$(printf 'threat\nthreat\nthreat\n\n\n')" ] ||
 	{ cat "$tmp/names.out"; fail "--target: names not taken as the target"; }
 "$VIGILCTL" classify --lines "$tmp/names.txt" > "$tmp/nonames.out" || fail "no --target: exit $?"
 grep -q threat "$tmp/nonames.out" && { cat "$tmp/nonames.out"; fail "a name is a target without --target"; }
