@@ -270,6 +270,19 @@ automaton_build(const struct pattern *pats, size_t npats,
 	}
 	a->out_first[ns] = (uint32_t)nout;
 	a->nstates = ns;
+	/* Sized for the sum of the pattern lengths; keep what is used. */
+	{
+		uint8_t *fl = realloc(a->flag, ns);
+		uint32_t *di = realloc(a->dict, ns * sizeof(uint32_t));
+		uint32_t *of = realloc(a->out_first, (ns + 1) * sizeof(uint32_t));
+
+		if (fl)
+			a->flag = fl;
+		if (di)
+			a->dict = di;
+		if (of)
+			a->out_first = of;
+	}
 	if (compact(a, queue, qt, fail) != VIGIL_OK)
 		goto out;
 	*out = a;
