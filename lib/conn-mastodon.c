@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * conn-mastodon.c - Mastodon: mentions from the notifications API.
+ * conn-mastodon.c - Mastodon: mentions from the notifications API, or
+ * posts found by full-text search.
  *
- * GET /api/v1/notifications?types[]=mention&limit=40[&since_id=][&max_id=]
- * with the clinician's access token, newest first, paged with the `Link`
- * header (rel="next" carries max_id). Ids are opaque strings. The walk's
- * marks are notification ids; since_id lets the server stop the walk.
+ * Mentions: GET /api/v1/notifications?types[]=mention&limit=40[&since_id=]
+ * [&max_id=] with the clinician's access token, newest first, paged with
+ * the `Link` header (rel="next" carries max_id). Ids are opaque strings.
+ * The walk's marks are notification ids; since_id lets the server stop
+ * the walk.
+ *
+ * Search: GET /api/v2/search?q=&type=statuses&resolve=false&limit=40
+ * [&max_id=], newest first, paged by the id of the last status (search
+ * answers carry no Link header). There is no since filter, so the walk
+ * stops at the mark "status-id created_at" of the previous walk's newest
+ * post, or at anything older than it (that status may have gone). Only a
+ * server with full-text search (Elasticsearch or OpenSearch) finds
+ * statuses, and from Mastodon 4.2 only those of accounts that opted in.
+ *
  * Existence: GET /api/v1/statuses/:id (404 or 410: gone).
  */
 #include <stdlib.h>
@@ -22,9 +33,6 @@ mastodon_setup(vigil_source *src, char *errbuf)
 	if (!src->secret)
 		return vigil_fail(errbuf, VIGIL_E_INVAL,
 				  "mastodon: a token file is required");
-	if (src->search)
-		return vigil_fail(errbuf, VIGIL_E_INVAL,
-				  "mastodon: only the mentions mode is supported");
 	return VIGIL_OK;
 }
 
@@ -45,15 +53,22 @@ mastodon_page_request(vigil_source *src, const struct walk *w,
 	vbuf_init(&q, 4096);
 	snprintf(limit, sizeof(limit), "%u",
 		 src->page_size && src->page_size < 80 ? src->page_size : 40);
-	r = vbuf_adds(&q, "?types%5B%5D=mention");
+	if (src->search) {
+		r = query_add(&q, "q", src->query);
+		if (r == VIGIL_OK)
+			r = vbuf_adds(&q, "&type=statuses&resolve=false");
+	} else {
+		r = vbuf_adds(&q, "?types%5B%5D=mention");
+		if (r == VIGIL_OK && w->since)
+			r = query_add(&q, "since_id", w->since);
+	}
 	if (r == VIGIL_OK)
 		r = query_add(&q, "limit", limit);
-	if (r == VIGIL_OK && w->since)
-		r = query_add(&q, "since_id", w->since);
 	if (r == VIGIL_OK && w->next)
 		r = query_add(&q, "max_id", w->next);
 	if (r == VIGIL_OK)
-		r = req_get(req, src, "/api/v1/notifications", &q);
+		r = req_get(req, src, src->search ? "/api/v2/search" : "/api/v1/notifications",
+			    &q);
 	if (r == VIGIL_OK)
 		r = add_auth(src, req);
 	vbuf_free(&q);
@@ -91,11 +106,11 @@ link_next_max_id(const char *link)
 	return NULL;
 }
 
+/* The post of status `st`; the raw payload is the item it came in. */
 static vigil_error
-mastodon_post(const struct jdoc *d, jref n, const char *raw, size_t raw_len,
+mastodon_post(const struct jdoc *d, jref st, const char *raw, size_t raw_len,
 	      vigil_post **out)
 {
-	jref st = jd_get(d, n, "status");
 	jref acct = jd_get(d, st, "account");
 	jref media, m;
 	vigil_post *p = post_new("mastodon");
@@ -151,6 +166,57 @@ mastodon_post(const struct jdoc *d, jref n, const char *raw, size_t raw_len,
 	return VIGIL_OK;
 }
 
+/* A page of /api/v2/search: {"statuses": [...], ...}. */
+static vigil_error
+search_page_parse(const struct walk *w, const struct http_response *resp,
+		  struct parsed_page *out, char *errbuf)
+{
+	static const char *const path[] = { "statuses", NULL };
+	struct jdoc *d = NULL;
+	const char *last = NULL;
+	jref items, st;
+	vigil_error r;
+	size_t i;
+
+	r = page_load(resp, path, "mastodon search", &d, &items, errbuf);
+	if (r != VIGIL_OK)
+		return r;
+	jd_foreach(d, items, i, st) {
+		const char *id = jd_gets(d, st, "id"), *at = jd_gets(d, st, "created_at");
+		int64_t ms = INT64_MIN;
+		vigil_post *p;
+
+		if (!id || !at || !vigil_parse_time(at, &ms)) {
+			r = vigil_fail(errbuf, VIGIL_E_PARSE,
+				       "mastodon search: status %zu has no id or created_at", i);
+			goto out;
+		}
+		if (i == 0 && !(out->top = mark_make(id, at))) {
+			r = VIGIL_E_NOMEM;
+			goto out;
+		}
+		if (mark_reached(w->since, id, ms)) {
+			out->reached = true;
+			break;
+		}
+		last = id;
+		r = mastodon_post(d, st, resp->body.data + d->tok[st].start, d->tok[st].len, &p);
+		if (r == VIGIL_OK)
+			r = page_add(out, p);
+		if (r != VIGIL_OK) {
+			if (r == VIGIL_E_PARSE)
+				vigil_fail(errbuf, r, "mastodon search: status %s "
+					   "without id or account", id);
+			goto out;
+		}
+	}
+	if (!out->reached && last && !(out->next = strdup(last)))
+		r = VIGIL_E_NOMEM;
+out:
+	jdoc_free(d);
+	return r;
+}
+
 static vigil_error
 mastodon_page_parse(vigil_source *src, const struct walk *w,
 		    const struct http_response *resp, struct parsed_page *out,
@@ -163,6 +229,8 @@ mastodon_page_parse(vigil_source *src, const struct walk *w,
 	vigil_error r;
 	size_t i;
 
+	if (src->search)
+		return search_page_parse(w, resp, out, errbuf);
 	r = page_load(resp, path, "mastodon notifications", &d, &items,
 		      errbuf);
 	if (r != VIGIL_OK)
@@ -189,7 +257,8 @@ mastodon_page_parse(vigil_source *src, const struct walk *w,
 		if (!type || strcmp(type, "mention") != 0 ||
 		    !jd_is(d, jd_get(d, n, "status"), JOBJECT))
 			continue;
-		r = mastodon_post(d, n, resp->body.data + d->tok[n].start, d->tok[n].len, &p);
+		r = mastodon_post(d, jd_get(d, n, "status"), resp->body.data + d->tok[n].start,
+				  d->tok[n].len, &p);
 		if (r == VIGIL_OK)
 			r = page_add(out, p);
 		if (r != VIGIL_OK) {

@@ -95,11 +95,23 @@ try:
         else:
             check(len(set(both)) == len(both) and 100 <= len(both) <= 104,
                   "bluesky: resumed walk gives %d" % len(both))
-        # Search mode where the platform has one.
-        if platform != "mastodon":
-            rs = pl.fetch(srv.args(platform, "search"))
-            check(rs.rc == 0 and len(rs.posts) > 0,
-                  "%s: search mode (%s)" % (platform, rs.stderr.strip()))
+        # Search mode.
+        rs = pl.fetch(srv.args(platform, "search"))
+        check(rs.rc == 0 and len(rs.posts) > 0,
+              "%s: search mode (%s)" % (platform, rs.stderr.strip()))
+        if platform == "mastodon":
+            # Every status matches "post"; the walk pages by max_id to the
+            # end, then a second walk from its cursor finds only what is new.
+            live = srv.control("stats")["posts"]["mastodon"]
+            sids = [p["post"]["id"] for p in rs.posts]
+            check(len(sids) == live and len(set(sids)) == live,
+                  "mastodon: search walk gives %d of %d statuses" % (len(sids), live))
+            check(rs.posts[0]["raw"]["id"] == sids[0] and "account" in rs.posts[0]["raw"],
+                  "mastodon: search raw is the status")
+            srv.control("add", platform="mastodon", n=7)
+            rs2 = pl.fetch(srv.args(platform, "search") + ["--since-cursor", rs.cursor])
+            check(rs2.rc == 0 and len(rs2.posts) == 7 and not set(p["post"]["id"] for p in rs2.posts) & set(sids),
+                  "mastodon: search from the cursor gives the 7 new (%d)" % len(rs2.posts))
     # Requests carried vigil's User-Agent, gzip, and Reddit's raw_json.
     reqs = srv.control("requests")
     check(all("vigil" in q["headers"].get("User-Agent", "") for q in reqs), "User-Agent names vigil")

@@ -394,6 +394,18 @@ def mastodon(h, path, q, body):
         if sid in alive and sid not in ST.deleted["mastodon"]:
             return h.send(200, mastodon_item(alive[sid])["status"], rl)
         return h.send(404, {"error": "Record not found"}, rl)
+    if path == "/api/v2/search":
+        if h.fault("mastodon"):
+            return
+        if q.get("type") != ["statuses"] or q.get("resolve") != ["false"]:
+            return h.send(400, {"error": "test server wants type=statuses&resolve=false"})
+        term = q.get("q", [""])[0].lower()
+        limit = min(int(q.get("limit", ["20"])[0]), 40)
+        items = [mastodon_item(p)["status"] for p in h.live("mastodon")]
+        items = [i for i in items if term in i["content"].lower()]
+        if "max_id" in q:
+            items = [i for i in items if int(i["id"]) < int(q["max_id"][0])]
+        return h.send(200, {"accounts": [], "statuses": items[:limit], "hashtags": []}, rl)
     if path != "/api/v1/notifications":
         return h.send(404, {"error": "not found"})
     if h.fault("mastodon"):
@@ -634,6 +646,7 @@ def youtube(h, path, q, body):
 
 
 ROUTES = [("/api/v1/notifications", mastodon), ("/api/v1/statuses/", mastodon),
+          ("/api/v2/search", mastodon),
           ("/xrpc/", bluesky), ("/2/", xapi),
           ("/api/v1/access_token", reddit), ("/message/", reddit),
           ("/search", reddit), ("/api/info", reddit), ("/youtube/v3/", youtube)]
