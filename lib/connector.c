@@ -276,6 +276,19 @@ mark_reached(const char *since, const char *key, int64_t time_ms)
 	return false;
 }
 
+bool
+walk_in_progress(const char *cursor)
+{
+	struct walk w;
+	bool mid;
+
+	if (!cursor || walk_decode(cursor, &w, NULL) != VIGIL_OK)
+		return false;
+	mid = w.next != NULL;
+	walk_clear(&w);
+	return mid;
+}
+
 void
 walk_clear(struct walk *w)
 {

@@ -446,6 +446,8 @@ const struct connector *connector_find(const char *name);
 /* Decode and encode opaque cursors. */
 vigil_error walk_decode(const char *cursor, struct walk *w, char *errbuf);
 void walk_clear(struct walk *w);
+/* Does this stored cursor hold a walk that has pages left? */
+bool walk_in_progress(const char *cursor);
 /* The page result of one parsed page of walk `w`. */
 vigil_error walk_advance(const struct walk *w, struct parsed_page *pp,
 			 vigil_page **out);

@@ -16,6 +16,8 @@ struct wsource {
 	bool walking;            /* the last page said there is more */
 	int64_t recheck_seq;     /* a recheck running for this capture, or -1 */
 	bool polled;             /* --once: the walk finished */
+	bool resumed;            /* --once: the walk in hand is one an earlier
+				  * run left half done */
 	bool failed;             /* --once: the last attempt failed */
 	unsigned attempts;       /* --once: failed attempts in a row */
 };

@@ -345,7 +345,11 @@ handle_result(vigil_watch *w, vigil_fetch_result *res, char *errbuf)
 		s->next_ms = res->retry_at_ms;
 	else
 		s->next_ms = s->walking ? now : now + (int64_t)s->conf->interval * 1000;
-	if (!s->walking) {
+	if (!s->walking && w->once && s->resumed) {
+		/* That walk began in an earlier run; what came since lies above
+		 * where it began, so walk once more from the top. */
+		s->resumed = false;
+	} else if (!s->walking) {
 		s->polled = true;
 		if (w->once)
 			s->next_ms = INT64_MAX;  /* one walk per source */
@@ -449,6 +453,7 @@ vigil_watch_once(vigil_watch *w, const char *only, unsigned max_wait_s, char *er
 
 		found = found || chosen;
 		s->polled = !chosen;
+		s->resumed = chosen && walk_in_progress(s->cursor);
 		s->walking = false;
 		s->failed = false;
 		s->attempts = 0;

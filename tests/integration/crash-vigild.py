@@ -73,6 +73,24 @@ def main():
             caps = captures(d)
             if not check(len(caps) == len(set(caps)), "kill %d: no post captured twice" % k):
                 break
+        # One more kill, surely inside a walk: a burst of 400 (20 pages),
+        # killed once the first page is stored, then 30 more. The final
+        # --once must finish that walk and then walk from the top again.
+        srv.control("add", platform="mastodon", n=400)
+        before = len(captures(d))
+        p = subprocess.Popen([VIGILD, "-c", conf], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            line = p.stderr.readline()
+            if not line or "[source m] stored" in line:
+                break
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        p.stderr.close()
+        mid_walk = len(captures(d)) - before
+        check(0 < mid_walk < 400, "killed inside a walk (%d of 400 stored)" % mid_walk)
+        srv.control("add", platform="mastodon", n=30)
         # One full poll: every post the platform has, exactly once.
         r = subprocess.run([VIGILD, "-c", conf, "--once"], capture_output=True, text=True,
                            timeout=300)
@@ -81,8 +99,11 @@ def main():
         stats = srv.control("stats")
         want = sum(stats.get("posts", {}).get(p, 0) for p in ("mastodon", "x"))
         check(len(caps) == len(set(caps)), "no duplicates at the end")
+        per = {p: sum(1 for c in caps if c[0] == p) for p in ("mastodon", "x")}
         check(want == 0 or len(caps) == want,
-              "every post captured once (%d captured, the platform has %d)" % (len(caps), want))
+              "every post captured once (%d captured, the platform has %d; mastodon %d of %d,"
+              " x %d of %d)" % (len(caps), want, per["mastodon"], stats["posts"]["mastodon"],
+                               per["x"], stats["posts"]["x"]))
         print("kills: %d (%d while vigild was running), captures: %d" % (KILLS, mid, len(caps)))
     finally:
         srv.stop()
