@@ -61,7 +61,7 @@ alert_labels_of(const vigil_watch *w, json_t *body, char *out, size_t size)
 }
 
 vigil_error
-alert_queue(vigil_watch *w, uint64_t first, uint64_t last)
+alert_queue(vigil_watch *w, uint64_t first, uint64_t last, char *errbuf)
 {
 	sqlite3_stmt *find = NULL, *sent = NULL, *upd = NULL, *ins = NULL;
 	int64_t now = vigil_now_ms(), window = (int64_t)w->cfg->alert_group_window * 1000;
@@ -140,8 +140,7 @@ alert_queue(vigil_watch *w, uint64_t first, uint64_t last)
 	sqlite3_finalize(upd);
 	sqlite3_finalize(ins);
 	if (r != VIGIL_OK)
-		log_err("Failed to queue alerts for seq %" PRIu64 "..%" PRIu64 ": %s", first, last,
-			sqlite3_errmsg(w->db));
+		r = ledger_sqlite_error(w->db, sqlite3_errcode(w->db), "state: queueing alerts", errbuf);
 	return r;
 }
 
