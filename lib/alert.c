@@ -145,9 +145,10 @@ alert_queue(vigil_watch *w, uint64_t first, uint64_t last, char *errbuf)
 }
 
 static vigil_error
-http_post(const char *url, const char *type, const char *body, long *status, char *errbuf)
+http_post(const vigil_config *cfg, const char *url, const char *type, const char *body,
+	  long *status, char *errbuf)
 {
-	struct http_options o = { 10000, 30000, 1 << 20, "vigil/" VIGIL_VERSION };
+	struct http_options o = { 10000, 30000, 1 << 20, "vigil/" VIGIL_VERSION, cfg->ca_file };
 	struct http_xfer x;
 	char *copy = strdup(body);
 	vigil_error r;
@@ -248,6 +249,7 @@ send_mail(const vigil_config *cfg, const char *to, const char *subject, const ch
 			 ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	http_set_ca(c, cfg->ca_file);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
@@ -366,7 +368,8 @@ alert_send_due(vigil_watch *w, int64_t now)
 			snprintf(err, sizeof(err), "could not read capture %lld",
 				 (long long)sqlite3_column_int64(due, 4));
 		if (json && !hook_ok) {
-			hook_ok = http_post(k->alert_webhook, "application/json", json, &status, err) == VIGIL_OK;
+			hook_ok = http_post(w->cfg, k->alert_webhook, "application/json", json, &status,
+					    err) == VIGIL_OK;
 			if (!hook_ok)
 				log_warn("Alert webhook for %s: %s; retrying later", clin, err);
 		}
@@ -425,7 +428,7 @@ witness_send(vigil_watch *w)
 	if (r == VIGIL_OK && cfg->witness_webhook) {
 		long status = 0;
 
-		r = http_post(cfg->witness_webhook, "text/plain; charset=utf-8", note, &status, err);
+		r = http_post(cfg, cfg->witness_webhook, "text/plain; charset=utf-8", note, &status, err);
 		if (r == VIGIL_OK)
 			snprintf(what, sizeof(what), "%.300s answered HTTP %ld at %s",
 				 cfg->witness_webhook, status, now_s);

@@ -171,6 +171,8 @@ vigil_source_new(const vigil_source_config *cfg, vigil_source **out,
 		r = dup_opt(&src->video, cfg->video);
 	if (r == VIGIL_OK)
 		r = dup_opt(&src->session_file, cfg->session_file);
+	if (r == VIGIL_OK)
+		r = dup_opt(&src->ca_file, cfg->ca_file);
 	if (r != VIGIL_OK)
 		goto out;
 	if (src->search && !src->query) {
@@ -186,6 +188,7 @@ vigil_source_new(const vigil_source_config *cfg, vigil_source **out,
 	snprintf(src->user_agent, sizeof(src->user_agent),
 		 "vigil/%s (clinician harassment evidence keeper)", VIGIL_VERSION);
 	src->http.user_agent = src->user_agent;
+	src->http.ca_file = src->ca_file;
 	if (cfg->token_file) {
 		r = secret_read(cfg->token_file, &src->secret, &src->secret_len, errbuf);
 		if (r != VIGIL_OK)
@@ -228,6 +231,7 @@ vigil_source_free(vigil_source *src)
 	free(src->channel);
 	free(src->video);
 	free(src->session_file);
+	free(src->ca_file);
 	free(src);
 }
 
@@ -433,13 +437,16 @@ vigil_error
 page_load(const struct http_response *resp, const char *const *path,
 	  const char *what, struct jdoc **doc, jref *items, char *errbuf)
 {
-	char msg[VIGIL_ERRBUF_SIZE];
+	char msg[VIGIL_ERRBUF_SIZE], ctype[80];
 	struct jdoc *d = NULL;
 	jref a = 0;
 	vigil_error r;
 
 	r = jdoc_parse(resp->body.data ? resp->body.data : "", resp->body.len,
 		       &d, msg);
+	if (r != VIGIL_OK && http_not_json(resp, ctype, sizeof(ctype)))
+		return vigil_fail(errbuf, r, "%s: not JSON: the server sent Content-Type '%s' (%s)",
+				  what, ctype, msg);
 	if (r != VIGIL_OK)
 		return vigil_fail(errbuf, r, "%s: invalid JSON: %s", what, msg);
 	for (size_t i = 0; path[i]; i++)
