@@ -236,11 +236,10 @@ send_mail(const vigil_config *cfg, const char *to, const char *subject, const ch
 	if (cfg->smtp_password_file) {
 		size_t len;
 
-		r = vigil_read_file(cfg->smtp_password_file, 4096, &password, &len, errbuf);
+		/* Not through stdio: its buffer would keep a copy, unwiped. */
+		r = secret_read(cfg->smtp_password_file, &password, &len, errbuf);
 		if (r != VIGIL_OK)
 			goto out;
-		while (len > 0 && (password[len - 1] == '\n' || password[len - 1] == '\r'))
-			password[--len] = '\0';
 	}
 	m = (struct mail){ msg, strlen(msg), 0 };
 	curl_easy_setopt(c, CURLOPT_URL, cfg->smtp_url);

@@ -62,16 +62,16 @@ secret_read(const char *path, char **out, size_t *len, char *errbuf)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return vigil_fail(errbuf, errno == ENOENT ? VIGIL_E_NOTFOUND : VIGIL_E_IO,
-				  "Failed to open token file '%s': %s", path,
+				  "Failed to open secret file '%s': %s", path,
 				  strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = vigil_fail(errbuf, VIGIL_E_IO, "token file '%s' is not a regular file",
+		r = vigil_fail(errbuf, VIGIL_E_IO, "secret file '%s' is not a regular file",
 			       path);
 		goto out;
 	}
 	if (st.st_mode & 077) {
 		r = vigil_fail(errbuf, VIGIL_E_PERM,
-			       "token file '%s' may be read by group or others "
+			       "secret file '%s' may be read by group or others "
 			       "(mode %03o); chmod 600 it", path,
 			       (unsigned)(st.st_mode & 0777));
 		goto out;
@@ -84,7 +84,7 @@ secret_read(const char *path, char **out, size_t *len, char *errbuf)
 	while (got <= SECRET_MAX && (n = read(fd, buf + got, SECRET_MAX + 1 - got)) > 0)
 		got += (size_t)n;
 	if (got > SECRET_MAX) {
-		r = vigil_fail(errbuf, VIGIL_E_TOOBIG, "token file '%s' is larger than %d bytes",
+		r = vigil_fail(errbuf, VIGIL_E_TOOBIG, "secret file '%s' is larger than %d bytes",
 			       path, SECRET_MAX);
 		goto out;
 	}
@@ -93,7 +93,7 @@ secret_read(const char *path, char **out, size_t *len, char *errbuf)
 		got--;
 	buf[got] = '\0';
 	if (got == 0 || strlen(buf) != got) {
-		r = vigil_fail(errbuf, VIGIL_E_PARSE, "token file '%s' is empty or binary",
+		r = vigil_fail(errbuf, VIGIL_E_PARSE, "secret file '%s' is empty or binary",
 			       path);
 		goto out;
 	}

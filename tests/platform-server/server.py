@@ -34,6 +34,7 @@ binds 127.0.0.1 port 0, prints "PORT <n>" on stdout and writes the port to
   content-type listing answers are an HTML page (text/html)
   bad-utf8     listing bodies are JSON with a Latin-1 byte in a string
   deep         listing bodies are JSON arrays nested 100,000 deep
+  unauthorized listing requests are refused with 401, whatever the token
 
 /_control/scenario?name=NAME&only=PLATFORM limits the scenario to one
 platform; the others answer normally.
@@ -409,6 +410,9 @@ class Handler(BaseHTTPRequestHandler):
             return True
         if sc == "deep":
             self.send(200, "[" * 100000 + "]" * 100000)
+            return True
+        if sc == "unauthorized":
+            self.send(401, {"error": "The access token is invalid"})
             return True
         if sc == "hang":
             time.sleep(30)
