@@ -213,7 +213,7 @@ def main():
                                capture_output=True, text=True)
             return {json.loads(l)["body"].get("source") for l in r.stdout.splitlines()
                     if '"capture"' in l}
-        ok = pl_wait(lambda: {"m", "x", "b", "r", "y"} <= n_captures() and mail.logins, 30)
+        ok = pl.wait_for(lambda: {"m", "x", "b", "r", "y"} <= n_captures() and mail.logins, 30)
         check(ok, "every right source captured and an alert mailed with SMTP AUTH (%s, %d logins)"
               % (n_captures(), len(mail.logins)))
         check(mail.logins and mail.logins[0] == ("vigil", SMTP_PASSWORD),
@@ -310,15 +310,6 @@ def main():
     if not pl.FAILED:
         shutil.rmtree(d, ignore_errors=True)
     pl.finish()
-
-
-def pl_wait(cond, limit):
-    deadline = time.time() + limit
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.3)
-    return cond()
 
 
 if __name__ == "__main__":

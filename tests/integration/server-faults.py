@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import platformlib as pl  # noqa: E402
-from platformlib import check  # noqa: E402
+from platformlib import check, wait_for  # noqa: E402
 
 VIGILD = os.environ["VIGILD"]
 VIGILCTL = os.environ["VIGILCTL"]
@@ -68,15 +68,6 @@ def verify_ok(d, what):
     check(r.returncode == 0, "%s: verify passes (%s %s)" % (what, r.stdout.strip(), r.stderr.strip()))
     _, keys = captures(d)
     check(len(keys) == len(set(keys)), "%s: no post captured twice" % what)
-
-
-def wait_for(cond, limit):
-    deadline = time.time() + limit
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.2)
-    return cond()
 
 
 def vm_kb(pid, field):
