@@ -7,7 +7,7 @@ packages=(
   build-essential meson ninja-build pkg-config
   libcurl4-openssl-dev libsqlite3-dev sqlite3 libjansson-dev libsodium-dev
   libarchive-dev libinih-dev libutf8proc-dev libsystemd-dev
-  check valgrind openssl python3 python3-cryptography
+  check valgrind gdb openssl python3 python3-cryptography
   postgresql
   libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-color-emoji
   poppler-utils chromium

@@ -267,6 +267,7 @@ cmd_fetch(struct ctl *ctl, int argc, char **argv)
 		{ "max-wait", required_argument, NULL, 'w' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "max-response", required_argument, NULL, 'M' },
+		{ "ca-file", required_argument, NULL, 'K' },
 		{ "exists", required_argument, NULL, 'e' },
 		{ "source", required_argument, NULL, 'S' },
 		{ "clinician", required_argument, NULL, 'c' },
@@ -289,6 +290,7 @@ cmd_fetch(struct ctl *ctl, int argc, char **argv)
 		case 'A': o.cfg.auth_url = optarg; break;
 		case 't': o.cfg.token_file = optarg; break;
 		case 'F': o.cfg.session_file = optarg; break;
+		case 'K': o.cfg.ca_file = optarg; break;
 		case 'm': o.cfg.mode = optarg; break;
 		case 'q': o.cfg.query = optarg; break;
 		case 'a': o.cfg.account = optarg; break;

@@ -31,7 +31,7 @@ static const struct ctl_command commands[] = {
 	  "[--mode mentions|search] [--query Q] [--account A] [--channel C] "
 	  "[--video V] [--auth-url URL] [--since-cursor C] [--cursor-file F] "
 	  "[--page-size N] [--max-pages N] [--retries N] [--max-wait SECS] "
-	  "[--timeout SECS] [--max-response BYTES] [--source NAME] "
+	  "[--timeout SECS] [--max-response BYTES] [--ca-file PEM] [--source NAME] "
 	  "[--clinician ID] [--exists ID]...",
 	  "fetch posts from a platform as ingest lines",
 	  cmd_fetch },

@@ -61,7 +61,7 @@ alert_labels_of(const vigil_watch *w, json_t *body, char *out, size_t size)
 }
 
 vigil_error
-alert_queue(vigil_watch *w, uint64_t first, uint64_t last)
+alert_queue(vigil_watch *w, uint64_t first, uint64_t last, char *errbuf)
 {
 	sqlite3_stmt *find = NULL, *sent = NULL, *upd = NULL, *ins = NULL;
 	int64_t now = vigil_now_ms(), window = (int64_t)w->cfg->alert_group_window * 1000;
@@ -140,15 +140,15 @@ alert_queue(vigil_watch *w, uint64_t first, uint64_t last)
 	sqlite3_finalize(upd);
 	sqlite3_finalize(ins);
 	if (r != VIGIL_OK)
-		log_err("Failed to queue alerts for seq %" PRIu64 "..%" PRIu64 ": %s", first, last,
-			sqlite3_errmsg(w->db));
+		r = ledger_sqlite_error(w->db, sqlite3_errcode(w->db), "state: queueing alerts", errbuf);
 	return r;
 }
 
 static vigil_error
-http_post(const char *url, const char *type, const char *body, long *status, char *errbuf)
+http_post(const vigil_config *cfg, const char *url, const char *type, const char *body,
+	  long *status, char *errbuf)
 {
-	struct http_options o = { 10000, 30000, 1 << 20, "vigil/" VIGIL_VERSION };
+	struct http_options o = { 10000, 30000, 1 << 20, "vigil/" VIGIL_VERSION, cfg->ca_file };
 	struct http_xfer x;
 	char *copy = strdup(body);
 	vigil_error r;
@@ -236,11 +236,10 @@ send_mail(const vigil_config *cfg, const char *to, const char *subject, const ch
 	if (cfg->smtp_password_file) {
 		size_t len;
 
-		r = vigil_read_file(cfg->smtp_password_file, 4096, &password, &len, errbuf);
+		/* Not through stdio: its buffer would keep a copy, unwiped. */
+		r = secret_read(cfg->smtp_password_file, &password, &len, errbuf);
 		if (r != VIGIL_OK)
 			goto out;
-		while (len > 0 && (password[len - 1] == '\n' || password[len - 1] == '\r'))
-			password[--len] = '\0';
 	}
 	m = (struct mail){ msg, strlen(msg), 0 };
 	curl_easy_setopt(c, CURLOPT_URL, cfg->smtp_url);
@@ -249,6 +248,7 @@ send_mail(const vigil_config *cfg, const char *to, const char *subject, const ch
 			 ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	http_set_ca(c, cfg->ca_file);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
@@ -367,7 +367,8 @@ alert_send_due(vigil_watch *w, int64_t now)
 			snprintf(err, sizeof(err), "could not read capture %lld",
 				 (long long)sqlite3_column_int64(due, 4));
 		if (json && !hook_ok) {
-			hook_ok = http_post(k->alert_webhook, "application/json", json, &status, err) == VIGIL_OK;
+			hook_ok = http_post(w->cfg, k->alert_webhook, "application/json", json, &status,
+					    err) == VIGIL_OK;
 			if (!hook_ok)
 				log_warn("Alert webhook for %s: %s; retrying later", clin, err);
 		}
@@ -426,7 +427,7 @@ witness_send(vigil_watch *w)
 	if (r == VIGIL_OK && cfg->witness_webhook) {
 		long status = 0;
 
-		r = http_post(cfg->witness_webhook, "text/plain; charset=utf-8", note, &status, err);
+		r = http_post(cfg, cfg->witness_webhook, "text/plain; charset=utf-8", note, &status, err);
 		if (r == VIGIL_OK)
 			snprintf(what, sizeof(what), "%.300s answered HTTP %ld at %s",
 				 cfg->witness_webhook, status, now_s);

@@ -340,10 +340,11 @@ check_target(json_t *body, uint64_t size, char *errbuf)
 	return VIGIL_OK;
 }
 
-/* The whole append; `allow_key` admits key entries (genesis, rotation). */
+/* The whole append; `allow_key` admits key entries (genesis, rotation);
+ * `hook` writes working state in the same transaction. */
 static vigil_error
-append(vigil_ledger *l, vigil_batch *b, bool allow_key, uint64_t *first_seq,
-       uint64_t *new_size, char *errbuf)
+append(vigil_ledger *l, vigil_batch *b, bool allow_key, ledger_append_hook hook, void *ctx,
+       uint64_t *first_seq, uint64_t *new_size, char *errbuf)
 {
 	static const char insert_sql[] =
 		"INSERT INTO entries (seq, bytes, sig, hash, leaf, kind, time, key_id, "
@@ -449,6 +450,11 @@ append(vigil_ledger *l, vigil_batch *b, bool allow_key, uint64_t *first_seq,
 		r = ledger_sqlite_error(l->db, rc, l->path, errbuf);
 		goto fail;
 	}
+	if (hook) {
+		r = hook(ctx, first, t.size, errbuf);
+		if (r != VIGIL_OK)
+			goto fail;
+	}
 	rc = sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		r = ledger_sqlite_error(l->db, rc, l->path, errbuf);
@@ -494,7 +500,14 @@ VIGIL_EXPORT vigil_error
 vigil_ledger_append(vigil_ledger *l, vigil_batch *b, uint64_t *first_seq,
 		    uint64_t *new_size, char *errbuf)
 {
-	return append(l, b, false, first_seq, new_size, errbuf);
+	return append(l, b, false, NULL, NULL, first_seq, new_size, errbuf);
+}
+
+vigil_error
+ledger_append_with(vigil_ledger *l, vigil_batch *b, ledger_append_hook hook, void *ctx,
+		   uint64_t *first_seq, uint64_t *new_size, char *errbuf)
+{
+	return append(l, b, false, hook, ctx, first_seq, new_size, errbuf);
 }
 
 /* The body of a key entry introducing `k`. */
@@ -540,7 +553,7 @@ ledger_genesis(vigil_ledger *l, char *errbuf)
 	if (r == VIGIL_OK)
 		r = batch_add_json(b, "key", key_body(k, NULL), errbuf);
 	if (r == VIGIL_OK)
-		r = append(l, b, true, NULL, NULL, errbuf);
+		r = append(l, b, true, NULL, NULL, NULL, NULL, errbuf);
 out:
 	vigil_batch_free(b);
 	if (r != VIGIL_OK) {
@@ -574,7 +587,7 @@ vigil_ledger_rotate_key(vigil_ledger *l, char new_id[65], char *errbuf)
 	if (r == VIGIL_OK)
 		r = batch_add_json(b, "key", key_body(k, l->current_id), errbuf);
 	if (r == VIGIL_OK)
-		r = append(l, b, true, NULL, NULL, errbuf);
+		r = append(l, b, true, NULL, NULL, NULL, NULL, errbuf);
 	if (r != VIGIL_OK) {
 		unlink(pending);
 		goto out;

@@ -181,6 +181,38 @@ category_of(const char *name)
 
 static void check_url(struct cparse *p, unsigned line, const char *what, const char *url);
 
+/* CA certificates are public: readable, a regular file, PEM. */
+static void
+check_ca_file(struct cparse *p, unsigned line, const char *path)
+{
+	static const char pem[] = "-----BEGIN CERTIFICATE-----";
+	struct stat st;
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f) {
+		problem_at(p, line, "ca_file '%s': %s", path, strerror(errno));
+		return;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		problem_at(p, line, "ca_file '%s' is not a regular file", path);
+	} else if (st.st_size > 16 << 20) {
+		problem_at(p, line, "ca_file '%s' is larger than 16 MiB", path);
+	} else if (!(text = calloc(1, (size_t)st.st_size + 1))) {
+		problem_at(p, line, "ca_file '%s': out of memory", path);
+	} else {
+		n = fread(text, 1, (size_t)st.st_size, f);
+		if (ferror(f))
+			problem_at(p, line, "ca_file '%s': %s", path, strerror(errno));
+		else if (!memmem(text, n, pem, sizeof(pem) - 1))
+			problem_at(p, line, "ca_file '%s' holds no PEM certificate (%s)", path, pem);
+	}
+	free(text);
+	fclose(f);
+}
+
 static void
 vigil_key_value(struct cparse *p, const char *name, const char *value)
 {
@@ -189,6 +221,7 @@ vigil_key_value(struct cparse *p, const char *name, const char *value)
 		{ "database", offsetof(vigil_config, database) },
 		{ "signing_key", offsetof(vigil_config, signing_key) },
 		{ "rules", offsetof(vigil_config, rules) },
+		{ "ca_file", offsetof(vigil_config, ca_file) },
 		{ "smtp_url", offsetof(vigil_config, smtp_url) },
 		{ "smtp_from", offsetof(vigil_config, smtp_from) },
 		{ "smtp_user", offsetof(vigil_config, smtp_user) },
@@ -205,6 +238,8 @@ vigil_key_value(struct cparse *p, const char *name, const char *value)
 			   value);
 	if (strcmp(name, "witness_webhook") == 0)
 		check_url(p, p->line, name, value);
+	if (strcmp(name, "ca_file") == 0)
+		check_ca_file(p, p->line, value);
 	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(strs); i++)
 		if (strcmp(name, strs[i].name) == 0) {
 			set_str((char **)((char *)c + strs[i].off), value);
@@ -494,6 +529,7 @@ check_all(struct cparse *p)
 		check_url(p, s->line, "base_url", s->src.base_url);
 		check_url(p, s->line, "auth_url", s->src.auth_url);
 		check_secret(p, s->line, "token_file", (char **)&s->src.token_file);
+		s->src.ca_file = c->ca_file;  /* owned by c */
 		if (!s->interval)
 			s->interval = c->poll_interval;
 	}
@@ -598,6 +634,7 @@ vigil_config_free(vigil_config *c)
 	free(c->database);
 	free(c->signing_key);
 	free(c->rules);
+	free(c->ca_file);
 	free(c->smtp_url);
 	free(c->smtp_from);
 	free(c->smtp_user);

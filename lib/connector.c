@@ -62,16 +62,16 @@ secret_read(const char *path, char **out, size_t *len, char *errbuf)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return vigil_fail(errbuf, errno == ENOENT ? VIGIL_E_NOTFOUND : VIGIL_E_IO,
-				  "Failed to open token file '%s': %s", path,
+				  "Failed to open secret file '%s': %s", path,
 				  strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = vigil_fail(errbuf, VIGIL_E_IO, "token file '%s' is not a regular file",
+		r = vigil_fail(errbuf, VIGIL_E_IO, "secret file '%s' is not a regular file",
 			       path);
 		goto out;
 	}
 	if (st.st_mode & 077) {
 		r = vigil_fail(errbuf, VIGIL_E_PERM,
-			       "token file '%s' may be read by group or others "
+			       "secret file '%s' may be read by group or others "
 			       "(mode %03o); chmod 600 it", path,
 			       (unsigned)(st.st_mode & 0777));
 		goto out;
@@ -84,7 +84,7 @@ secret_read(const char *path, char **out, size_t *len, char *errbuf)
 	while (got <= SECRET_MAX && (n = read(fd, buf + got, SECRET_MAX + 1 - got)) > 0)
 		got += (size_t)n;
 	if (got > SECRET_MAX) {
-		r = vigil_fail(errbuf, VIGIL_E_TOOBIG, "token file '%s' is larger than %d bytes",
+		r = vigil_fail(errbuf, VIGIL_E_TOOBIG, "secret file '%s' is larger than %d bytes",
 			       path, SECRET_MAX);
 		goto out;
 	}
@@ -93,7 +93,7 @@ secret_read(const char *path, char **out, size_t *len, char *errbuf)
 		got--;
 	buf[got] = '\0';
 	if (got == 0 || strlen(buf) != got) {
-		r = vigil_fail(errbuf, VIGIL_E_PARSE, "token file '%s' is empty or binary",
+		r = vigil_fail(errbuf, VIGIL_E_PARSE, "secret file '%s' is empty or binary",
 			       path);
 		goto out;
 	}
@@ -176,6 +176,8 @@ vigil_source_new(const vigil_source_config *cfg, vigil_source **out,
 		r = dup_opt(&src->video, cfg->video);
 	if (r == VIGIL_OK)
 		r = dup_opt(&src->session_file, cfg->session_file);
+	if (r == VIGIL_OK)
+		r = dup_opt(&src->ca_file, cfg->ca_file);
 	if (r != VIGIL_OK)
 		goto out;
 	if (src->search && !src->query) {
@@ -191,6 +193,7 @@ vigil_source_new(const vigil_source_config *cfg, vigil_source **out,
 	snprintf(src->user_agent, sizeof(src->user_agent),
 		 "vigil/%s (clinician harassment evidence keeper)", VIGIL_VERSION);
 	src->http.user_agent = src->user_agent;
+	src->http.ca_file = src->ca_file;
 	if (cfg->token_file) {
 		r = secret_read(cfg->token_file, &src->secret, &src->secret_len, errbuf);
 		if (r != VIGIL_OK)
@@ -233,6 +236,7 @@ vigil_source_free(vigil_source *src)
 	free(src->channel);
 	free(src->video);
 	free(src->session_file);
+	free(src->ca_file);
 	free(src);
 }
 
@@ -451,13 +455,16 @@ vigil_error
 page_load(const struct http_response *resp, const char *const *path,
 	  const char *what, struct jdoc **doc, jref *items, char *errbuf)
 {
-	char msg[VIGIL_ERRBUF_SIZE];
+	char msg[VIGIL_ERRBUF_SIZE], ctype[80];
 	struct jdoc *d = NULL;
 	jref a = 0;
 	vigil_error r;
 
 	r = jdoc_parse(resp->body.data ? resp->body.data : "", resp->body.len,
 		       &d, msg);
+	if (r != VIGIL_OK && http_not_json(resp, ctype, sizeof(ctype)))
+		return vigil_fail(errbuf, r, "%s: not JSON: the server sent Content-Type '%s' (%s)",
+				  what, ctype, msg);
 	if (r != VIGIL_OK)
 		return vigil_fail(errbuf, r, "%s: invalid JSON: %s", what, msg);
 	for (size_t i = 0; path[i]; i++)

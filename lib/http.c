@@ -2,7 +2,8 @@
 /*
  * http.c - one careful HTTP transfer on libcurl.
  *
- * - https only, with peer and host verification always on; plain http is
+ * - https only, with peer and host verification always on (against the
+ *   system's CAs, or those of the configured ca_file); plain http is
  *   allowed to loopback hosts alone (127.0.0.0/8, ::1, localhost), so that
  *   tests can run against local servers. Redirects are not followed.
  * - Connect and whole-transfer timeouts; a bounded response body (a larger
@@ -223,6 +224,42 @@ http_header(const struct http_response *resp, const char *name, char *buf,
 	return buf;
 }
 
+/* A header value from the server, fit for a log line: printable ASCII,
+ * without the query of a URL. */
+static const char *
+header_for_message(const struct http_response *resp, const char *name, char *buf,
+		   size_t size)
+{
+	if (!http_header(resp, name, buf, size))
+		return NULL;
+	buf[strcspn(buf, "?#")] = '\0';
+	for (char *p = buf; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+	return buf;
+}
+
+const char *
+http_redirect_target(const struct http_response *resp, char *buf, size_t size)
+{
+	return header_for_message(resp, "Location", buf, size);
+}
+
+const char *
+http_not_json(const struct http_response *resp, char *buf, size_t size)
+{
+	size_t n;
+
+	if (!header_for_message(resp, "Content-Type", buf, size))
+		return NULL;
+	n = strcspn(buf, "; ");
+	if ((n == 16 && strncasecmp(buf, "application/json", n) == 0) ||
+	    (n == 9 && strncasecmp(buf, "text/json", n) == 0) ||
+	    (n > 5 && strncasecmp(buf + n - 5, "+json", 5) == 0))
+		return NULL;
+	return buf;
+}
+
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
@@ -250,6 +287,16 @@ on_header(char *data, size_t size, size_t nmemb, void *userdata)
 		return 0;
 	}
 	return n;
+}
+
+void
+http_set_ca(void *easy, const char *ca_file)
+{
+	if (!ca_file)
+		return;
+	/* Exactly these CAs: no CA directory compiled into libcurl besides. */
+	curl_easy_setopt(easy, CURLOPT_CAINFO, ca_file);
+	curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
 }
 
 void
@@ -296,6 +343,7 @@ http_xfer_prepare(struct http_xfer *x, const struct http_options *o,
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	http_set_ca(c, o->ca_file);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms);

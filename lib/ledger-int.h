@@ -51,5 +51,15 @@ vigil_error ledger_load_keys(vigil_ledger *l, char *errbuf);
 vigil_error ledger_genesis(vigil_ledger *l, char *errbuf);
 /* Write non-evidence state without fsync per statement (see append.c). */
 void ledger_relax_state_writes(vigil_ledger *l);
+/* Working state that must be stored with a batch or not at all (a source's
+ * cursor, re-checks, alerts): run inside the append's transaction after
+ * the entries, with the seq of the first new entry and the new size. An
+ * error rolls the whole append back. */
+typedef vigil_error (*ledger_append_hook)(void *ctx, uint64_t first, uint64_t size,
+					  char *errbuf);
+/* vigil_ledger_append() with `hook` (may be NULL) run before COMMIT. */
+vigil_error ledger_append_with(vigil_ledger *l, vigil_batch *b, ledger_append_hook hook,
+			       void *ctx, uint64_t *first_seq, uint64_t *new_size,
+			       char *errbuf);
 
 #endif

@@ -170,6 +170,7 @@ rl_account(enum rl_style style, struct rl_state *st,
 	   const char *what, char *errbuf)
 {
 	struct rl_info info;
+	char where[160];
 	vigil_error r;
 	bool backoff = false;
 
@@ -193,6 +194,12 @@ rl_account(enum rl_style style, struct rl_state *st,
 	} else if (resp->status == 401 || resp->status == 403) {
 		r = vigil_fail(errbuf, VIGIL_E_AUTH, "%s: token rejected (HTTP %ld)",
 			       what, resp->status);
+	} else if (resp->status >= 300 && resp->status < 400 &&
+		   http_redirect_target(resp, where, sizeof(where))) {
+		/* Never followed: a platform API does not move, and a redirect
+		 * could send the token elsewhere. */
+		r = vigil_fail(errbuf, VIGIL_E_HTTP, "%s: redirected (HTTP %ld) to '%s'; "
+			       "redirects are not followed", what, resp->status, where);
 	} else {
 		r = vigil_fail(errbuf, VIGIL_E_HTTP, "%s: HTTP %ld", what,
 			       resp->status);

@@ -274,6 +274,8 @@ struct http_options {
 	long timeout_ms;
 	size_t max_response;
 	const char *user_agent;
+	const char *ca_file;          /* CA certificates to trust instead of the
+				       * system's (PEM), or NULL */
 };
 struct http_request {
 	char *url;
@@ -315,11 +317,22 @@ void http_response_clear(struct http_response *resp);
 /* Value of the last header `name` (case-insensitive), copied into buf. */
 const char *http_header(const struct http_response *resp, const char *name,
 			char *buf, size_t size);
+/* The Location of a redirect, printable and without its query, in buf;
+ * NULL if there is none. */
+const char *http_redirect_target(const struct http_response *resp, char *buf,
+				 size_t size);
+/* The Content-Type (printable) in buf when the response says it is not
+ * JSON (application/json, text/json, +json); NULL otherwise. */
+const char *http_not_json(const struct http_response *resp, char *buf,
+			  size_t size);
 void http_xfer_init(struct http_xfer *x, size_t max_response);
 /* Create the easy handle for x->req; the caller adds it to a multi handle
  * or calls http_xfer_perform(). */
 vigil_error http_xfer_prepare(struct http_xfer *x, const struct http_options *o,
 			      char *errbuf);
+/* Trust the CAs in `ca_file` (PEM) instead of the system's on a curl easy
+ * handle; NULL changes nothing. Verification stays on. */
+void http_set_ca(void *easy, const char *ca_file);
 /* Record the outcome of a finished transfer (code is a CURLcode). */
 void http_xfer_done(struct http_xfer *x, int code);
 vigil_error http_xfer_perform(struct http_xfer *x, const struct http_options *o,
@@ -432,6 +445,7 @@ struct vigil_source {
 	char *refresh;                /* Bluesky refresh token; wiped */
 	char *did;                    /* Bluesky account DID */
 	char *session_file;           /* Bluesky session cache, or NULL */
+	char *ca_file;                /* CA certificates (PEM), or NULL */
 	int64_t bearer_expires_ms;
 	unsigned page_size;
 	struct http_options http;

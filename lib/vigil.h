@@ -636,6 +636,8 @@ typedef struct vigil_source_config {
 	long timeout_ms;          /* 0: 60 s for the whole transfer */
 	size_t max_response;      /* 0: 16 MiB */
 	unsigned page_size;       /* 0: the platform's maximum */
+	const char *ca_file;      /* CA certificates (PEM) to trust instead of
+				   * the system's; NULL: the system's */
 } vigil_source_config;
 
 typedef struct vigil_source vigil_source;
@@ -765,6 +767,7 @@ typedef struct vigil_config {
 	char *database;
 	char *signing_key;
 	char *rules;              /* rules file or folder, or NULL: built in */
+	char *ca_file;            /* CAs to trust instead of the system's, or NULL */
 	int thresholds[VIGIL_CATEGORY_COUNT];  /* 0: the classifier's default */
 	unsigned poll_interval;
 	unsigned recheck_interval;

@@ -39,16 +39,29 @@ struct vigil_watch {
 	sqlite3_stmt *q_recheck;        /* run for every capture: prepared once */
 };
 
+/* watch.c */
+/* Store one page of source `s`: its new posts as captures, re-checks,
+ * alerts, then the cursor. On an error the page is to be fetched again. */
+vigil_error watch_store_page(vigil_watch *w, struct wsource *s, const vigil_page *page,
+			     char *errbuf);
+
 /* watch-state.c */
 /* Finalize the statements kept for the hot path. */
 void watch_state_free(vigil_watch *w);
 vigil_error watch_register_clinicians(vigil_watch *w, char *errbuf);
 vigil_error watch_load_sources(vigil_watch *w, char *errbuf);
+/* Write source s's row: the cursor (unless NULL), poll times, counters
+ * and the last error. s->cursor is left alone. */
+vigil_error watch_save_source(vigil_watch *w, struct wsource *s, const char *cursor,
+			      bool ok, const char *error, uint64_t captures, char *errbuf);
+/* Remember `cursor` as s->cursor (once it is stored). */
+vigil_error watch_set_cursor(struct wsource *s, const char *cursor);
+/* watch_save_source(), then watch_set_cursor() if `cursor` is not NULL. */
 vigil_error watch_store_source(vigil_watch *w, struct wsource *s, const char *cursor,
 			       bool ok, const char *error, uint64_t captures);
 bool watch_already_captured(vigil_watch *w, const vigil_post *p, const char *clinician);
 vigil_error watch_add_recheck(vigil_watch *w, uint64_t seq, const char *source,
-			      const char *post_id);
+			      const char *post_id, char *errbuf);
 /* The next due recheck for source `name`: its seq and post id (caller
  * frees); false if none. */
 bool watch_due_recheck(vigil_watch *w, const char *name, int64_t now, uint64_t *seq,
@@ -57,7 +70,7 @@ vigil_error watch_recheck_done(vigil_watch *w, uint64_t seq, bool finished, int6
 
 /* alert.c */
 /* Queue alerts for the captures seq first..last that carry alert labels. */
-vigil_error alert_queue(vigil_watch *w, uint64_t first, uint64_t last);
+vigil_error alert_queue(vigil_watch *w, uint64_t first, uint64_t last, char *errbuf);
 /* Send the alerts that are due; returns how many were delivered. */
 unsigned alert_send_due(vigil_watch *w, int64_t now);
 /* Hand the latest checkpoint to the witness and record an anchor entry. */

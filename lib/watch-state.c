@@ -202,17 +202,18 @@ watch_load_sources(vigil_watch *w, char *errbuf)
 }
 
 vigil_error
-watch_store_source(vigil_watch *w, struct wsource *s, const char *cursor, bool ok,
-		   const char *error, uint64_t captures)
+watch_save_source(vigil_watch *w, struct wsource *s, const char *cursor, bool ok,
+		  const char *error, uint64_t captures, char *errbuf)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t now = vigil_now_ms();
 	vigil_error r;
+	int rc;
 
 	r = stmt(w, "UPDATE sources SET cursor = coalesce(?2, cursor), last_poll_ms = ?3, "
 		 "last_ok_ms = CASE WHEN ?4 THEN ?3 ELSE last_ok_ms END, next_poll_ms = ?5, "
 		 "captures = captures + ?6, errors = errors + (NOT ?4), "
-		 "last_error = CASE WHEN ?4 THEN last_error ELSE ?7 END WHERE name = ?1", &st, NULL);
+		 "last_error = CASE WHEN ?4 THEN last_error ELSE ?7 END WHERE name = ?1", &st, errbuf);
 	if (r != VIGIL_OK)
 		return r;
 	sqlite3_bind_text(st, 1, s->conf->name, -1, SQLITE_STATIC);
@@ -224,17 +225,33 @@ watch_store_source(vigil_watch *w, struct wsource *s, const char *cursor, bool o
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)captures);
 	if (error)
 		sqlite3_bind_text(st, 7, error, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		r = ledger_sqlite_error(w->db, SQLITE_ERROR, "state", NULL);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		r = ledger_sqlite_error(w->db, rc, "state: saving the cursor", errbuf);
 	sqlite3_finalize(st);
-	if (r == VIGIL_OK && cursor) {
-		char *c = strdup(cursor);
+	return r;
+}
 
-		if (!c)
-			return VIGIL_E_NOMEM;
-		free(s->cursor);
-		s->cursor = c;
-	}
+vigil_error
+watch_set_cursor(struct wsource *s, const char *cursor)
+{
+	char *c = strdup(cursor);
+
+	if (!c)
+		return VIGIL_E_NOMEM;
+	free(s->cursor);
+	s->cursor = c;
+	return VIGIL_OK;
+}
+
+vigil_error
+watch_store_source(vigil_watch *w, struct wsource *s, const char *cursor, bool ok,
+		   const char *error, uint64_t captures)
+{
+	vigil_error r = watch_save_source(w, s, cursor, ok, error, captures, NULL);
+
+	if (r == VIGIL_OK && cursor)
+		r = watch_set_cursor(s, cursor);
 	return r;
 }
 
@@ -257,25 +274,28 @@ watch_already_captured(vigil_watch *w, const vigil_post *p, const char *clinicia
 }
 
 vigil_error
-watch_add_recheck(vigil_watch *w, uint64_t seq, const char *source, const char *post_id)
+watch_add_recheck(vigil_watch *w, uint64_t seq, const char *source, const char *post_id,
+		  char *errbuf)
 {
 	int64_t now = vigil_now_ms();
 	vigil_error r = VIGIL_OK;
 	sqlite3_stmt *st;
+	int rc;
 
 	if (w->cfg->recheck_window == 0)
 		return VIGIL_OK;
 	st = cached(w, &w->q_recheck, "INSERT OR IGNORE INTO rechecks (seq, source, post_id, "
 		    "captured_ms, next_ms) VALUES (?,?,?,?,?)");
 	if (!st)
-		return ledger_sqlite_error(w->db, SQLITE_ERROR, "state", NULL);
+		return ledger_sqlite_error(w->db, sqlite3_errcode(w->db), "state: re-checks", errbuf);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, post_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, now + (int64_t)w->cfg->recheck_interval * 1000);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		r = ledger_sqlite_error(w->db, SQLITE_ERROR, "state", NULL);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		r = ledger_sqlite_error(w->db, rc, "state: re-checks", errbuf);
 	sqlite3_reset(st);
 	return r;
 }

@@ -166,18 +166,46 @@ any_in_flight(const vigil_watch *w)
 	return false;
 }
 
-/* Store one page: captures first, in one transaction; then the cursor. */
+struct page_state {
+	vigil_watch *w;
+	struct wsource *s;
+	const vigil_page *page;
+	const vigil_post **added;
+	uint64_t n;
+};
+
+/* Inside the append's transaction: the re-checks, alerts and cursor go
+ * with the captures or not at all. A clock entry may precede the
+ * captures, so they are the last n. */
 static vigil_error
-store_page(vigil_watch *w, struct wsource *s, const vigil_page *page, char *errbuf)
+page_state(void *ctx, uint64_t first, uint64_t size, char *errbuf)
 {
+	struct page_state *ps = ctx;
+	vigil_watch *w = ps->w;
+	vigil_error r = VIGIL_OK;
+
+	(void)first;
+	for (uint64_t i = 0; r == VIGIL_OK && i < ps->n; i++)
+		r = watch_add_recheck(w, size - ps->n + i, ps->s->conf->name, ps->added[i]->id,
+				      errbuf);
+	if (r == VIGIL_OK)
+		r = alert_queue(w, size - ps->n, size - 1, errbuf);
+	if (r == VIGIL_OK)
+		r = watch_save_source(w, ps->s, ps->page->cursor, true, NULL, ps->n, errbuf);
+	return r;
+}
+
+vigil_error
+watch_store_page(vigil_watch *w, struct wsource *s, const vigil_page *page, char *errbuf)
+{
+	struct page_state ps = { w, s, page, NULL, 0 };
 	const char *clin = s->conf->clinician;
-	uint64_t first = 0, size = 0, n = 0;
+	uint64_t first = 0, size = 0;
 	vigil_batch *b = NULL;
 	vigil_error r;
 
-	const vigil_post **added = calloc(page->n_posts ? page->n_posts : 1, sizeof(*added));
-
-	if (!added)
+	ps.added = calloc(page->n_posts ? page->n_posts : 1, sizeof(*ps.added));
+	if (!ps.added)
 		return VIGIL_E_NOMEM;
 	r = vigil_batch_new(&b);
 	for (size_t i = 0; r == VIGIL_OK && i < page->n_posts; i++) {
@@ -196,29 +224,26 @@ store_page(vigil_watch *w, struct wsource *s, const vigil_page *page, char *errb
 			log_warn("[source %s] %s post %s: %s, ignoring", s->conf->name, p->platform,
 				 p->id, err);
 		else
-			added[n++] = p;
+			ps.added[ps.n++] = p;
 	}
-	if (r == VIGIL_OK && n > 0)
-		r = vigil_ledger_append(w->ledger, b, &first, &size, errbuf);
+	if (r == VIGIL_OK && ps.n > 0)
+		r = ledger_append_with(w->ledger, b, page_state, &ps, &first, &size, errbuf);
+	else if (r == VIGIL_OK)
+		r = watch_save_source(w, s, page->cursor, true, NULL, 0, errbuf);
 	vigil_batch_free(b);
-	if (r != VIGIL_OK) {
-		free(added);
-		return r;  /* the cursor stays where it was */
-	}
-	if (n > 0) {
-		w->stats.captures += n;
-		w->appended_unwitnessed += size - first;
-		/* Rechecks and alerts: working state, after the evidence. A clock
-		 * entry may precede the captures, so they are the last n. */
-		for (uint64_t i = 0; i < n; i++)
-			watch_add_recheck(w, size - n + i, s->conf->name, added[i]->id);
-		alert_queue(w, size - n, size - 1);
-		log_info("[source %s] stored %" PRIu64 " captures: seq %" PRIu64 "..%" PRIu64,
-			 s->conf->name, n, size - n, size - 1);
-	}
-	free(added);
+	free(ps.added);
+	if (r != VIGIL_OK)
+		return r;  /* nothing stored; the cursor stays where it was */
+	if (page->cursor)
+		r = watch_set_cursor(s, page->cursor);
 	w->stats.last_poll_ms = vigil_now_ms();
-	return watch_store_source(w, s, page->cursor, true, NULL, n);
+	if (ps.n > 0) {
+		w->stats.captures += ps.n;
+		w->appended_unwitnessed += size - first;
+		log_info("[source %s] stored %" PRIu64 " captures: seq %" PRIu64 "..%" PRIu64,
+			 s->conf->name, ps.n, size - ps.n, size - 1);
+	}
+	return r;
 }
 
 /* Transfers at once: enough to hide latency, few enough not to swamp a
@@ -331,7 +356,7 @@ handle_result(vigil_watch *w, vigil_fetch_result *res, char *errbuf)
 		watch_store_source(w, s, NULL, false, res->message, 0);
 		return VIGIL_OK;
 	}
-	r = store_page(w, s, res->page, errbuf);
+	r = watch_store_page(w, s, res->page, errbuf);
 	if (r != VIGIL_OK) {
 		/* Not stored: the cursor did not move, so the page comes again. */
 		s->failed = true;

@@ -33,6 +33,16 @@ def finish():
     sys.exit(0)
 
 
+def wait_for(cond, limit):
+    """Poll cond() every 0.2 s for up to `limit` seconds; its last value."""
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(0.2)
+    return cond()
+
+
 class Server:
     def __init__(self, scenario="normal", posts=250, tls=None):
         self.tmp = tempfile.mkdtemp(prefix="vigil-platform-")

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """A minimal SMTP receiver on loopback for the tests: accepts every message
-and keeps (from, to, data). Plain SMTP only; vigil allows that to loopback."""
+and keeps (from, to, data), and every AUTH PLAIN login as (user, password).
+Plain SMTP only; vigil allows that to loopback."""
+import base64
 import socketserver
 import threading
 
@@ -8,6 +10,7 @@ import threading
 class SMTPSink:
     def __init__(self):
         self.messages = []
+        self.logins = []
         outer = self
 
         class H(socketserver.StreamRequestHandler):
@@ -23,8 +26,19 @@ class SMTPSink:
                         return
                     cmd = line.decode("utf-8", "replace").strip()
                     up = cmd.upper()
-                    if up.startswith("EHLO") or up.startswith("HELO"):
+                    if up.startswith("EHLO"):
+                        self.say("250-localhost")
+                        self.say("250 AUTH PLAIN")
+                    elif up.startswith("HELO"):
                         self.say("250 localhost")
+                    elif up.startswith("AUTH PLAIN"):
+                        blob = cmd[11:]
+                        if not blob:  # no initial response: ask for it
+                            self.say("334 ")
+                            blob = self.rfile.readline().decode().strip()
+                        _, user, password = base64.b64decode(blob).decode().split("\0")
+                        outer.logins.append((user, password))
+                        self.say("235 OK")
                     elif up.startswith("MAIL FROM:"):
                         mail_from, rcpt = cmd[10:].strip(), []
                         self.say("250 OK")

@@ -26,6 +26,18 @@ binds 127.0.0.1 port 0, prints "PORT <n>" on stdout and writes the port to
   huge         listing bodies are 3 MB
   expired      Bluesky access tokens expire after one use (ExpiredToken)
   slow         listing requests answer after one second
+  slowloris    listing answers trickle their headers, a byte every 0.25 s
+  10gb         listing bodies declare 10 GB (Content-Length) and stream it
+  endless      listing bodies stream without end (chunked), up to 10 GB
+  gzip-bomb    listing bodies are gzip that inflates without end, up to 10 GB
+  redirect-loop  listing requests are redirected (302) to themselves
+  content-type listing answers are an HTML page (text/html)
+  bad-utf8     listing bodies are JSON with a Latin-1 byte in a string
+  deep         listing bodies are JSON arrays nested 100,000 deep
+  unauthorized listing requests are refused with 401, whatever the token
+
+/_control/scenario?name=NAME&only=PLATFORM limits the scenario to one
+platform; the others answer normally.
 
 Control endpoints: /_control/add?platform=P&n=N (N new posts on top),
 /_control/delete?platform=P&id=ID, /_control/requests (the request log as
@@ -38,6 +50,7 @@ import json
 import sys
 import threading
 import time
+import zlib
 from datetime import datetime, timezone
 from html import escape as html_escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,6 +81,7 @@ class State:
     def __init__(self, n, scenario):
         self.lock = threading.Lock()
         self.scenario = scenario
+        self.only = None          # the one platform the scenario applies to
         self.seq = 0
         self.posts = {p: [] for p in PLATFORMS}   # newest first
         self.deleted = {p: set() for p in PLATFORMS}
@@ -234,6 +248,51 @@ def youtube_thread(p):
                         "canReply": True, "totalReplyCount": 0, "isPublic": True}}
 
 
+# ---- hostile bodies, streamed: never built in memory ----
+TEN_GB = 10 * 1024 ** 3
+BLOCK = 1 << 20
+
+
+def stream_slowloris(h):
+    h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+    h.wfile.flush()
+    for b in b"X-Slow: " + b"a" * 240:
+        h.wfile.write(bytes([b]))
+        h.wfile.flush()
+        time.sleep(0.25)
+
+
+def stream_10gb(h):
+    h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n" % TEN_GB)
+    block = b" " * BLOCK
+    for _ in range(TEN_GB // BLOCK):
+        h.wfile.write(block)
+
+
+def chunked(h, headers, blocks):
+    h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + headers +
+                  b"Transfer-Encoding: chunked\r\n\r\n")
+    for b in blocks:
+        if b:
+            h.wfile.write(b"%x\r\n%s\r\n" % (len(b), b))
+
+
+def stream_endless(h):
+    chunked(h, b"", (b" " * BLOCK for _ in range(TEN_GB // BLOCK)))
+
+
+def stream_gzip_bomb(h):
+    z = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip
+    zeros = b" " * BLOCK
+    chunked(h, b"Content-Encoding: gzip\r\n",
+            (z.compress(zeros) + z.flush(zlib.Z_SYNC_FLUSH) for _ in range(TEN_GB // BLOCK)))
+
+
+STREAMS = {"slowloris": stream_slowloris, "10gb": stream_10gb, "endless": stream_endless,
+           "gzip-bomb": stream_gzip_bomb}
+
+
 def offset_page(items, start, limit):
     page = items[start:start + limit]
     more = start + limit < len(items)
@@ -304,8 +363,9 @@ class Handler(BaseHTTPRequestHandler):
         with ST.lock:
             if path == "/_control/scenario":
                 ST.scenario = one("name")
+                ST.only = one("only")
                 ST.tripped.clear()
-                out = {"scenario": ST.scenario}
+                out = {"scenario": ST.scenario, "only": ST.only}
             elif path == "/_control/add":
                 ST.add(one("platform"), int(one("n", "1")))
                 out = {"total": len(ST.posts[one("platform")])}
@@ -327,6 +387,33 @@ class Handler(BaseHTTPRequestHandler):
         sc = ST.scenario
         key = (platform, sc)
         now = time.time()
+        if ST.only and platform != ST.only:
+            return False
+        if sc in STREAMS:
+            try:
+                STREAMS[sc](self)
+            except OSError:
+                pass  # the client gave up, as it should
+            self.close_connection = True
+            return True
+        if sc == "redirect-loop":
+            self.send(302, "", {"Location": "http://%s%s" % (self.headers.get("Host"), self.path)},
+                      ctype="text/plain")
+            return True
+        if sc == "content-type":
+            self.send(200, "<!DOCTYPE html><html><head><title>Sign in</title></head>"
+                      "<body><h1>Please sign in</h1></body></html>", ctype="text/html; charset=utf-8")
+            return True
+        if sc == "bad-utf8":
+            self.send(200, b'{"data":[{"id":"1","text":"caf\xe9"}],"items":[],"notifications":[],'
+                      b'"posts":[],"kind":"Listing"}')
+            return True
+        if sc == "deep":
+            self.send(200, "[" * 100000 + "]" * 100000)
+            return True
+        if sc == "unauthorized":
+            self.send(401, {"error": "The access token is invalid"})
+            return True
         if sc == "hang":
             time.sleep(30)
             return True
