@@ -312,16 +312,25 @@ recheck_state(void *ctx, uint64_t first, uint64_t size, char *errbuf)
 	return r;
 }
 
-/* Append one observation of capture `seq` with the re-check's new state. */
+/* Append one observation (`body`, taken) of capture rs->seq, with its
+ * payload blob when not NULL, and the re-check's new state. */
 static vigil_error
-observe(vigil_watch *w, vigil_batch *b, json_t *body, struct recheck_state *rs,
+observe(vigil_watch *w, json_t *body, const vigil_post *payload, struct recheck_state *rs,
 	char *errbuf)
 {
+	vigil_batch *b = NULL;
 	vigil_error r;
 
-	r = body ? batch_add_json(b, "observation", body, errbuf) : VIGIL_E_NOMEM;
+	r = body ? vigil_batch_new(&b) : VIGIL_E_NOMEM;
+	if (r == VIGIL_OK && payload)
+		r = vigil_batch_add_blob(b, payload->payload, payload->payload_len, NULL);
+	if (r == VIGIL_OK)
+		r = batch_add_json(b, "observation", body, errbuf);
+	else
+		json_decref(body);
 	if (r == VIGIL_OK)
 		r = ledger_append_with(w->ledger, b, recheck_state, rs, NULL, NULL, errbuf);
+	vigil_batch_free(b);
 	if (r == VIGIL_OK)
 		w->appended_unwitnessed++;
 	return r;
@@ -333,7 +342,6 @@ observe_deleted(vigil_watch *w, uint64_t seq, const char *source, int64_t now,
 {
 	struct recheck_state rs = { w, seq, true, NULL, now };
 	char detail[256], now_s[32];
-	vigil_batch *b = NULL;
 	json_t *body;
 	vigil_error r;
 
@@ -342,12 +350,7 @@ observe_deleted(vigil_watch *w, uint64_t seq, const char *source, int64_t now,
 		 source, now_s);
 	body = json_pack("{s:I, s:s, s:s, s:n}", "of", (json_int_t)seq, "status", "deleted",
 			 "detail", detail, "payload");
-	r = vigil_batch_new(&b);
-	if (r == VIGIL_OK)
-		r = observe(w, b, body, &rs, errbuf);
-	else
-		json_decref(body);
-	vigil_batch_free(b);
+	r = observe(w, body, NULL, &rs, errbuf);
 	if (r == VIGIL_OK) {
 		w->stats.observations++;
 		log_notice("[source %s] seq %" PRIu64 ": post deleted on the platform", source, seq);
@@ -422,8 +425,7 @@ check_edited(vigil_watch *w, struct wsource *s, uint64_t seq, const vigil_post *
 	const char *text = now_post->text ? now_post->text : "";
 	char known[65], hex[65], blob[65], now_s[32], labels[64];
 	size_t len = strlen(text), shown = len > EDIT_TEXT_MAX ? EDIT_TEXT_MAX : len;
-	vigil_batch *b = NULL;
-	json_t *body = NULL;
+	json_t *body;
 	uint8_t h[32];
 	char *detail;
 	vigil_error r;
@@ -448,20 +450,14 @@ check_edited(vigil_watch *w, struct wsource *s, uint64_t seq, const vigil_post *
 		     "it now reads: %.*s%s", s->conf->name, now_s, labels[0] ? labels : "none",
 		     (int)shown, text, shown < len ? " [...]" : "") < 0)
 		return VIGIL_E_NOMEM;
-	r = vigil_batch_new(&b);
-	if (r == VIGIL_OK)
-		r = vigil_batch_add_blob(b, now_post->payload, now_post->payload_len, blob);
-	if (r == VIGIL_OK)
-		body = json_pack("{s:I, s:s, s:s, s:{s:s, s:I, s:s}}", "of", (json_int_t)seq,
-				 "status", "edited", "detail", detail, "payload", "sha256", blob,
-				 "size", (json_int_t)now_post->payload_len, "type", "application/json");
+	vigil_sha256(now_post->payload, now_post->payload_len, h);
+	vigil_hex(h, sizeof(h), blob);
+	body = json_pack("{s:I, s:s, s:s, s:{s:s, s:I, s:s}}", "of", (json_int_t)seq,
+			 "status", "edited", "detail", detail, "payload", "sha256", blob,
+			 "size", (json_int_t)now_post->payload_len, "type", "application/json");
 	free(detail);
 	rs.text_sha256 = hex;
-	if (r == VIGIL_OK)
-		r = observe(w, b, body, &rs, errbuf);
-	else
-		json_decref(body);
-	vigil_batch_free(b);
+	r = observe(w, body, now_post, &rs, errbuf);
 	if (r == VIGIL_OK) {
 		w->stats.edits++;
 		log_notice("[source %s] seq %" PRIu64 ": post edited on the platform%s%s", s->conf->name,
