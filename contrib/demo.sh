@@ -4,8 +4,8 @@
 # (tests/platform-server) serves a stream of invented mentions of two
 # clinicians on five platforms; vigild polls it once, classifies and records
 # every post as signed evidence, alerts a (local) webhook, hands its
-# checkpoint to a witness; a post is then deleted on the platform and the
-# next poll notices. Finally the ledger is verified, a police report and an
+# checkpoint to a witness; a post is then deleted and another edited on the
+# platform, and the next poll notices both. Finally the ledger is verified, a police report and an
 # evidence bundle are written, and the bundle is verified as police would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -121,16 +121,21 @@ $D -n -c "$state/vigil.conf"
 step "Poll every source once (vigild --once)"
 $D -c "$state/vigil.conf" --once
 
-step "A harasser deletes a post; the next poll's re-check notices"
-victim=$($V -c "$state/vigil.conf" list --format jsonl | python3 -c '
+step "A harasser deletes a post and edits another; the next poll's re-check notices"
+read -r victim edited < <($V -c "$state/vigil.conf" list --format jsonl | python3 -c '
 import json, sys
 ids = [e["body"]["post"]["id"] for e in map(json.loads, sys.stdin)
        if e["kind"] == "capture" and e["body"]["platform"] == "mastodon"
        and e["body"]["classification"]["labels"]]
-print(ids[0])')
+print(ids[0], ids[1])')
 python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1]).read()' \
   "$api/_control/delete?platform=mastodon&id=$victim"
 echo "deleted mastodon post $victim on the platform"
+python3 -c 'import sys, urllib.parse, urllib.request; urllib.request.urlopen(sys.argv[1] + "?" +
+  urllib.parse.urlencode({"platform": "mastodon", "id": sys.argv[2],
+                          "text": "nothing to see here, just asking questions"})).read()' \
+  "$api/_control/edit" "$edited"
+echo "edited mastodon post $edited on the platform"
 sleep 1.2
 $D -c "$state/vigil.conf" --once
 
@@ -145,7 +150,7 @@ $V verify-bundle "$state/bundle-jroe"
 step "Summary"
 $V -c "$state/vigil.conf" list --format jsonl | python3 -c '
 import collections, json, sys
-caps, labels, deleted, anchors = collections.Counter(), collections.Counter(), 0, 0
+caps, labels, deleted, edited, anchors = collections.Counter(), collections.Counter(), 0, 0, 0
 for line in sys.stdin:
     e = json.loads(line)
     if e["kind"] == "capture":
@@ -155,6 +160,8 @@ for line in sys.stdin:
             labels[l] += 1
     elif e["kind"] == "observation" and e["body"]["status"] == "deleted":
         deleted += 1
+    elif e["kind"] == "observation" and e["body"]["status"] == "edited":
+        edited += 1
     elif e["kind"] == "anchor":
         anchors += 1
 print("captures per clinician and platform:")
@@ -162,6 +169,7 @@ for (c, p), n in sorted(caps.items()):
     print("  %-8s %-9s %3d" % (c, p, n))
 print("labels: " + ", ".join("%s %d" % kv for kv in sorted(labels.items())))
 print("deletions observed: %d" % deleted)
+print("edits observed: %d" % edited)
 print("checkpoints handed to the witness: %d" % anchors)'
 if [ -f "$state/received-alert.log" ]; then
   echo "alerts sent to the webhook: $(wc -l < "$state/received-alert.log")"

@@ -8,7 +8,8 @@
  * keeps them. After each page the cursor is written to --cursor-file (if
  * given); when the walk ends the final cursor is printed on stderr as the
  * line "cursor: <cursor>". With --exists ID the posts are not fetched;
- * instead each ID is checked and printed as {"id":...,"exists":bool}.
+ * instead each ID is checked and printed as {"id":...,"exists":bool}, with
+ * "text": the post as it reads now, where the platform says (for edits).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "vigilctl.h"
 
@@ -225,13 +228,25 @@ run_exists(const struct fetch_opts *o, vigil_source *src)
 	char errbuf[VIGIL_ERRBUF_SIZE];
 
 	for (size_t i = 0; i < o->n_exists; i++) {
+		vigil_post *now = NULL;
 		bool exists = false;
-		vigil_error r = vigil_source_exists(src, o->exists[i], &exists, errbuf);
+		vigil_error r = vigil_source_exists(src, o->exists[i], &exists, &now, errbuf);
+		json_t *line;
+		char *s;
 
 		if (r != VIGIL_OK)
 			return ctl_fail(r, errbuf, o->exists[i]);
-		printf("{\"id\":\"%s\",\"exists\":%s}\n", o->exists[i],
-		       exists ? "true" : "false");
+		/* The text as it reads now, where the platform can say. */
+		line = json_pack("{s:s, s:b}", "id", o->exists[i], "exists", exists);
+		if (line && now && now->text)
+			json_object_set_new(line, "text", json_string(now->text));
+		vigil_post_free(now);
+		s = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(line);
+		if (!s)
+			return ctl_fail(VIGIL_E_NOMEM, NULL, o->exists[i]);
+		puts(s);
+		free(s);
 	}
 	return EXIT_OK;
 }

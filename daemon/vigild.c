@@ -126,9 +126,10 @@ notify_status(vigil_watch *w, size_t sources)
 		gmtime_r(&t, &tm);
 		strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
-	sd_notifyf(0, "STATUS=%zu sources, %llu captures, %llu deletions seen, %llu errors, "
-		   "%llu alerts sent, last poll %s", sources, (unsigned long long)st.captures,
-		   (unsigned long long)st.observations, (unsigned long long)st.errors,
+	sd_notifyf(0, "STATUS=%zu sources, %llu captures, %llu deletions seen, %llu edits seen, "
+		   "%llu errors, %llu alerts sent, last poll %s", sources,
+		   (unsigned long long)st.captures, (unsigned long long)st.observations,
+		   (unsigned long long)st.edits, (unsigned long long)st.errors,
 		   (unsigned long long)st.alerts_sent, last);
 }
 
@@ -213,9 +214,10 @@ main(int argc, char **argv)
 
 		vigil_watch_get_stats(w, &st);
 		say(VIGIL_LOG_NOTICE, "polled once: %llu captures, %llu duplicates skipped, "
-		    "%llu deletions seen, %llu alerts sent, %llu errors",
+		    "%llu deletions seen, %llu edits seen, %llu alerts sent, %llu errors",
 		    (unsigned long long)st.captures, (unsigned long long)st.duplicates,
-		    (unsigned long long)st.observations, (unsigned long long)st.alerts_sent,
+		    (unsigned long long)st.observations, (unsigned long long)st.edits,
+		    (unsigned long long)st.alerts_sent,
 		    (unsigned long long)st.errors);
 		if (r != VIGIL_OK) {
 			say(VIGIL_LOG_ERR, "%s", errbuf);

@@ -380,29 +380,43 @@ bluesky_exists_request(vigil_source *src, const char *id,
 static vigil_error
 bluesky_exists_parse(vigil_source *src, const char *id,
 		     const struct http_response *resp, bool *exists,
-		     char *errbuf)
+		     vigil_post **current, char *errbuf)
 {
-	json_t *o, *posts, *p;
-	bool found = false;
+	static const char *const path[] = { "posts", NULL };
+	struct jdoc *d = NULL;
+	jref posts, p, found = JNONE;
+	vigil_error r;
 	size_t i;
 
+	*current = NULL;
 	/* This API answers 200 for a missing post; a 404 means a wrong
 	 * base URL, which must never read as "deleted". */
 	if (resp->status == 404 || resp->status == 410)
 		return vigil_fail(errbuf, VIGIL_E_HTTP, "%s: HTTP %ld checking %s",
 				  src->conn->name, resp->status, id);
-	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
-	posts = json_object_get(o, "posts");
-	if (!json_is_array(posts)) {
-		json_decref(o);
+	r = page_load(resp, path, "bluesky getPosts", &d, &posts, errbuf);
+	if (r != VIGIL_OK)
+		return r;
+	if (posts == JNONE) {
+		jdoc_free(d);
 		return vigil_fail(errbuf, VIGIL_E_PARSE, "bluesky getPosts: no posts array");
 	}
-	json_array_foreach(posts, i, p)
-		if (jstr(p, "uri") && strcmp(jstr(p, "uri"), id) == 0)
-			found = true;
-	json_decref(o);
-	*exists = found;
-	return VIGIL_OK;
+	jd_foreach(d, posts, i, p)
+		if (jd_gets(d, p, "uri") && strcmp(jd_gets(d, p, "uri"), id) == 0)
+			found = p;
+	*exists = found != JNONE;
+	/* A post view that does not parse still exists; it has no text to
+	 * compare, so it is not an edit either. */
+	r = VIGIL_OK;
+	if (found != JNONE) {
+		r = bluesky_post(d, found, resp->body.data, resp->body.len, current);
+		if (r == VIGIL_E_PARSE) {
+			*current = NULL;
+			r = VIGIL_OK;
+		}
+	}
+	jdoc_free(d);
+	return r;
 }
 
 const struct connector conn_bluesky = {

@@ -296,13 +296,28 @@ mastodon_exists_request(vigil_source *src, const char *id,
 static vigil_error
 mastodon_exists_parse(vigil_source *src, const char *id,
 		      const struct http_response *resp, bool *exists,
-		      char *errbuf)
+		      vigil_post **current, char *errbuf)
 {
+	struct jdoc *d = NULL;
 	char *gone;
+	vigil_error r;
 
+	(void)src;
+	*current = NULL;
 	if (resp->status >= 200 && resp->status < 300) {
+		/* The status as it reads now: the same parse as a page's. An
+		 * answer that does not parse still says the post is there; it
+		 * has no text to compare, so it is not an edit either. */
 		*exists = true;
-		return VIGIL_OK;
+		if (answer_load(resp, "mastodon status", &d, errbuf) != VIGIL_OK)
+			return VIGIL_OK;
+		r = mastodon_post(d, 0, resp->body.data, resp->body.len, current);
+		jdoc_free(d);
+		if (r == VIGIL_E_PARSE) {
+			*current = NULL;
+			r = VIGIL_OK;
+		}
+		return r;
 	}
 	/* Mastodon says {"error":"Record not found"}; a 404 without that
 	 * (a wrong base URL, a proxy page) must never read as "deleted". */

@@ -349,26 +349,41 @@ removed(const char *s)
 static vigil_error
 reddit_exists_parse(vigil_source *src, const char *id,
 		    const struct http_response *resp, bool *exists,
-		    char *errbuf)
+		    vigil_post **current, char *errbuf)
 {
-	json_t *o, *children, *d;
+	static const char *const path[] = { "data", "children", NULL };
+	struct jdoc *d = NULL;
+	jref children, child, dt;
+	vigil_error r;
 
+	*current = NULL;
 	/* This API answers 200 for a missing post; a 404 means a wrong
 	 * base URL, which must never read as "deleted". */
 	if (resp->status == 404 || resp->status == 410)
 		return vigil_fail(errbuf, VIGIL_E_HTTP, "%s: HTTP %ld checking %s",
 				  src->conn->name, resp->status, id);
-	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
-	children = json_object_get(json_object_get(o, "data"), "children");
-	if (!json_is_array(children)) {
-		json_decref(o);
+	r = page_load(resp, path, "reddit info", &d, &children, errbuf);
+	if (r != VIGIL_OK)
+		return r;
+	if (children == JNONE) {
+		jdoc_free(d);
 		return vigil_fail(errbuf, VIGIL_E_PARSE, "reddit info: no data.children");
 	}
-	d = json_object_get(json_array_get(children, 0), "data");
-	*exists = d && !removed(jstr(d, "author")) && !removed(jstr(d, "body")) &&
-		!removed(jstr(d, "selftext"));
-	json_decref(o);
-	return VIGIL_OK;
+	child = jd_index(d, children, 0);
+	dt = jd_get(d, child, "data");
+	*exists = jd_is(d, dt, JOBJECT) && !removed(jd_gets(d, dt, "author")) &&
+		!removed(jd_gets(d, dt, "body")) && !removed(jd_gets(d, dt, "selftext"));
+	/* A thing that does not parse still exists; it has no text to
+	 * compare, so it is not an edit either. */
+	if (*exists) {
+		r = reddit_post(d, child, resp->body.data, resp->body.len, current);
+		if (r == VIGIL_E_PARSE) {
+			*current = NULL;
+			r = VIGIL_OK;
+		}
+	}
+	jdoc_free(d);
+	return r;
 }
 
 const struct connector conn_reddit = {

@@ -9,7 +9,8 @@
  * (includes.media). A bearer token comes from the token file.
  * Tweet text arrives with &amp; &lt; &gt; escaped; those are decoded.
  * Long posts carry their full text in note_tweet.text.
- * Existence: GET /2/tweets/:id (no `data`, or 404: gone).
+ * Existence: GET /2/tweets/:id (no `data`: gone). An edit on X is a new
+ * post with a new id, so X gives no edit observations.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -260,9 +261,14 @@ x_exists_request(vigil_source *src, const char *id, struct http_request *req,
 
 static vigil_error
 x_exists_parse(vigil_source *src, const char *id,
-	       const struct http_response *resp, bool *exists, char *errbuf)
+	       const struct http_response *resp, bool *exists,
+	       vigil_post **current, char *errbuf)
 {
 	json_t *o;
+
+	/* An edit on X is a new post with a new id (edit_history_tweet_ids);
+	 * the id captured keeps its text, so there is nothing to compare. */
+	*current = NULL;
 
 	/* This API answers 200 for a missing post; a 404 means a wrong
 	 * base URL, which must never read as "deleted". */

@@ -10,7 +10,8 @@
  * quota is a 403 with reason quotaExceeded (ratelimit.c).
  * Post id is the top-level comment id; the web URL is
  * https://www.youtube.com/watch?v=<video>&lc=<comment>.
- * Existence: GET <base>/comments?part=id&id=<id> (no item: gone).
+ * Existence: GET <base>/comments?part=snippet&id=<id>&textFormat=html (no
+ * item: gone; an item is the comment as it reads now, for edits).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -65,12 +66,12 @@ youtube_page_request(vigil_source *src, const struct walk *w,
 	return r;
 }
 
+/* The post of comment resource `c`; the raw payload is the item it came
+ * in (a comment thread, or a comments answer). */
 static vigil_error
-youtube_post(const struct jdoc *d, jref thread, const char *raw, size_t raw_len,
-	     vigil_post **out)
+youtube_comment(const struct jdoc *d, jref c, const char *raw, size_t raw_len,
+		vigil_post **out)
 {
-	jref c = jd_get(d, jd_get(d, thread, "snippet"),
-					  "topLevelComment");
 	jref s = jd_get(d, c, "snippet");
 	const char *id = jd_gets(d, c, "id"), *video = jd_gets(d, s, "videoId");
 	const char *channel = jd_paths(d, s, "authorChannelId.value");
@@ -110,6 +111,14 @@ youtube_post(const struct jdoc *d, jref thread, const char *raw, size_t raw_len,
 	}
 	*out = p;
 	return VIGIL_OK;
+}
+
+static vigil_error
+youtube_post(const struct jdoc *d, jref thread, const char *raw, size_t raw_len,
+	     vigil_post **out)
+{
+	return youtube_comment(d, jd_path(d, thread, "snippet.topLevelComment"),
+			       raw, raw_len, out);
 }
 
 static vigil_error
@@ -168,9 +177,11 @@ youtube_exists_request(vigil_source *src, const char *id,
 	vigil_error r;
 
 	vbuf_init(&q, 1024);
-	r = query_add(&q, "part", "id");
+	r = query_add(&q, "part", "snippet");
 	if (r == VIGIL_OK)
 		r = query_add(&q, "id", id);
+	if (r == VIGIL_OK)
+		r = query_add(&q, "textFormat", "html");
 	if (r == VIGIL_OK)
 		r = req_get(req, src, "/comments", &q);
 	if (r == VIGIL_OK)
@@ -182,23 +193,42 @@ youtube_exists_request(vigil_source *src, const char *id,
 static vigil_error
 youtube_exists_parse(vigil_source *src, const char *id,
 		     const struct http_response *resp, bool *exists,
-		     char *errbuf)
+		     vigil_post **current, char *errbuf)
 {
-	json_t *o;
+	static const char *const path[] = { "items", NULL };
+	struct jdoc *d = NULL;
+	jref items, c, found = JNONE;
+	vigil_error r;
+	size_t i;
 
+	*current = NULL;
 	/* This API answers 200 for a missing post; a 404 means a wrong
 	 * base URL, which must never read as "deleted". */
 	if (resp->status == 404 || resp->status == 410)
 		return vigil_fail(errbuf, VIGIL_E_HTTP, "%s: HTTP %ld checking %s",
 				  src->conn->name, resp->status, id);
-	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
-	if (!json_is_array(json_object_get(o, "items"))) {
-		json_decref(o);
+	r = page_load(resp, path, "youtube comments", &d, &items, errbuf);
+	if (r != VIGIL_OK)
+		return r;
+	if (items == JNONE) {
+		jdoc_free(d);
 		return vigil_fail(errbuf, VIGIL_E_PARSE, "youtube comments: no items");
 	}
-	*exists = json_array_size(json_object_get(o, "items")) > 0;
-	json_decref(o);
-	return VIGIL_OK;
+	*exists = jd_count(d, items) > 0;
+	jd_foreach(d, items, i, c)
+		if (jd_gets(d, c, "id") && strcmp(jd_gets(d, c, "id"), id) == 0)
+			found = c;
+	/* A comment that does not parse still exists; it has no text to
+	 * compare, so it is not an edit either. */
+	if (found != JNONE) {
+		r = youtube_comment(d, found, resp->body.data, resp->body.len, current);
+		if (r == VIGIL_E_PARSE) {
+			*current = NULL;
+			r = VIGIL_OK;
+		}
+	}
+	jdoc_free(d);
+	return r;
 }
 
 const struct connector conn_youtube = {

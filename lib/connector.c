@@ -452,21 +452,33 @@ parsed_page_clear(struct parsed_page *pp)
 }
 
 vigil_error
-page_load(const struct http_response *resp, const char *const *path,
-	  const char *what, struct jdoc **doc, jref *items, char *errbuf)
+answer_load(const struct http_response *resp, const char *what,
+	    struct jdoc **doc, char *errbuf)
 {
 	char msg[VIGIL_ERRBUF_SIZE], ctype[80];
-	struct jdoc *d = NULL;
-	jref a = 0;
 	vigil_error r;
 
 	r = jdoc_parse(resp->body.data ? resp->body.data : "", resp->body.len,
-		       &d, msg);
+		       doc, msg);
 	if (r != VIGIL_OK && http_not_json(resp, ctype, sizeof(ctype)))
 		return vigil_fail(errbuf, r, "%s: not JSON: the server sent Content-Type '%s' (%s)",
 				  what, ctype, msg);
 	if (r != VIGIL_OK)
 		return vigil_fail(errbuf, r, "%s: invalid JSON: %s", what, msg);
+	return VIGIL_OK;
+}
+
+vigil_error
+page_load(const struct http_response *resp, const char *const *path,
+	  const char *what, struct jdoc **doc, jref *items, char *errbuf)
+{
+	struct jdoc *d = NULL;
+	jref a = 0;
+	vigil_error r;
+
+	r = answer_load(resp, what, &d, errbuf);
+	if (r != VIGIL_OK)
+		return r;
 	for (size_t i = 0; path[i]; i++)
 		a = jd_get(d, a, path[i]);
 	/* An absent list (X sends no "data" when empty) is empty. */

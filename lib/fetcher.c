@@ -105,6 +105,7 @@ vigil_fetch_result_free(vigil_fetch_result *r)
 	if (!r)
 		return;
 	vigil_page_free(r->page);
+	vigil_post_free(r->current);
 	free(r);
 }
 
@@ -352,7 +353,12 @@ step(vigil_fetcher *f, struct fetch *fe, CURLcode cc)
 			r = VIGIL_OK;
 		}
 		if (r == VIGIL_OK)
-			r = c->exists_parse(src, fe->post_id, resp, &fe->exists, msg);
+			r = c->exists_parse(src, fe->post_id, resp, &fe->exists,
+					    &fe->result->current, msg);
+		if (r != VIGIL_OK || !fe->exists) {
+			vigil_post_free(fe->result->current);
+			fe->result->current = NULL;
+		}
 		finish(f, fe, r);
 		return;
 	}
@@ -470,7 +476,7 @@ vigil_source_fetch(vigil_source *src, const char *cursor, vigil_page **out,
 
 VIGIL_EXPORT vigil_error
 vigil_source_exists(vigil_source *src, const char *post_id, bool *exists,
-		    char *errbuf)
+		    vigil_post **current, char *errbuf)
 {
 	vigil_fetch_result *res = NULL;
 	struct fetch *fe;
@@ -483,10 +489,17 @@ vigil_source_exists(vigil_source *src, const char *post_id, bool *exists,
 	if (r != VIGIL_OK)
 		return r;
 	r = res->error;
-	if (r == VIGIL_OK)
+	if (current)
+		*current = NULL;
+	if (r == VIGIL_OK) {
 		*exists = res->exists;
-	else
+		if (current) {
+			*current = res->current;
+			res->current = NULL;
+		}
+	} else {
 		vigil_fail(errbuf, r, "%s", res->message);
+	}
 	vigil_fetch_result_free(res);
 	return r;
 }

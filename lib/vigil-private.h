@@ -408,6 +408,10 @@ void parsed_page_clear(struct parsed_page *pp);
 vigil_error page_load(const struct http_response *resp, const char *const *path,
 		      const char *what, struct jdoc **doc, jref *items,
 		      char *errbuf);
+/* Parse a whole answer (an existence check's) as JSON; errbuf names
+ * `what` and says whether it was not JSON at all. */
+vigil_error answer_load(const struct http_response *resp, const char *what,
+			struct jdoc **doc, char *errbuf);
 
 struct connector {
 	const char *name;
@@ -430,9 +434,13 @@ struct connector {
 				  struct parsed_page *out, char *errbuf);
 	vigil_error (*exists_request)(vigil_source *src, const char *id,
 				      struct http_request *req, char *errbuf);
+	/* Sets *exists; when the post is there and the answer carries it,
+	 * *current is the post as it reads now (parsed as a page item is,
+	 * its payload the whole answer), else NULL. */
 	vigil_error (*exists_parse)(vigil_source *src, const char *id,
 				    const struct http_response *resp,
-				    bool *exists, char *errbuf);
+				    bool *exists, vigil_post **current,
+				    char *errbuf);
 };
 
 struct vigil_source {

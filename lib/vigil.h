@@ -708,6 +708,10 @@ typedef struct vigil_fetch_result {
 	char message[VIGIL_ERRBUF_SIZE];
 	vigil_page *page;      /* page fetches */
 	bool exists;           /* existence checks: false if deleted */
+	/* existence checks: the post as it reads now (its payload the whole
+	 * answer), or NULL when it is gone or the platform cannot say (X,
+	 * where an edit is a new post); freed with the result */
+	vigil_post *current;
 	int64_t retry_at_ms;
 } vigil_fetch_result;
 
@@ -731,10 +735,13 @@ VIGIL_EXPORT vigil_error vigil_source_fetch(vigil_source *source,
 
 /* Ask the platform whether the post `post_id` (vigil_post.id) still
  * exists: *exists is false when it was deleted or removed. Network and
- * rate-limit failures are errors, never "deleted". Blocking. */
+ * rate-limit failures are errors, never "deleted". When `current` is not
+ * NULL it receives the post as it reads now (see vigil_fetch_result), or
+ * NULL; the caller frees it with vigil_post_free(). Blocking. */
 VIGIL_EXPORT vigil_error vigil_source_exists(vigil_source *source,
 					     const char *post_id,
 					     bool *exists,
+					     vigil_post **current,
 					     char *errbuf);
 
 /* ------------------------------------------------------------------ */
@@ -815,6 +822,7 @@ typedef struct vigil_watch_stats {
 	uint64_t captures;       /* captures appended since start */
 	uint64_t duplicates;     /* posts seen again and not recorded twice */
 	uint64_t observations;   /* deletions observed */
+	uint64_t edits;          /* edits observed */
 	uint64_t errors;         /* failed fetches */
 	uint64_t alerts_sent;
 	uint64_t alerts_failed;  /* failed delivery attempts */

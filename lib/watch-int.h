@@ -67,6 +67,12 @@ vigil_error watch_add_recheck(vigil_watch *w, uint64_t seq, const char *source,
 bool watch_due_recheck(vigil_watch *w, const char *name, int64_t now, uint64_t *seq,
 		       char **post_id);
 vigil_error watch_recheck_done(vigil_watch *w, uint64_t seq, bool finished, int64_t now);
+/* The hex SHA-256 of the text last recorded for capture `seq` into hex[65];
+ * false when none is stored yet (then the capture entry says). */
+bool watch_recheck_text(vigil_watch *w, uint64_t seq, char hex[65]);
+/* Remember `hex` as the text now recorded for capture `seq`. */
+vigil_error watch_recheck_set_text(vigil_watch *w, uint64_t seq, const char *hex,
+				   char *errbuf);
 
 /* alert.c */
 /* Queue alerts for the captures seq first..last that carry alert labels. */

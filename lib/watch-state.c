@@ -341,6 +341,44 @@ watch_recheck_done(vigil_watch *w, uint64_t seq, bool finished, int64_t now)
 	return r;
 }
 
+bool
+watch_recheck_text(vigil_watch *w, uint64_t seq, char hex[65])
+{
+	sqlite3_stmt *st = NULL;
+	bool found = false;
+
+	if (stmt(w, "SELECT text_sha256 FROM rechecks WHERE seq = ?", &st, NULL) != VIGIL_OK)
+		return false;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT &&
+	    sqlite3_column_bytes(st, 0) == 64) {
+		memcpy(hex, sqlite3_column_text(st, 0), 64);
+		hex[64] = '\0';
+		found = true;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+vigil_error
+watch_recheck_set_text(vigil_watch *w, uint64_t seq, const char *hex, char *errbuf)
+{
+	sqlite3_stmt *st = NULL;
+	vigil_error r;
+	int rc;
+
+	r = stmt(w, "UPDATE rechecks SET text_sha256 = ?2 WHERE seq = ?1", &st, errbuf);
+	if (r != VIGIL_OK)
+		return r;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		r = ledger_sqlite_error(w->db, rc, "state: re-checks", errbuf);
+	sqlite3_finalize(st);
+	return r;
+}
+
 VIGIL_EXPORT vigil_error
 vigil_source_statuses(vigil_ledger *l, vigil_source_status **out, size_t *n)
 {

@@ -288,31 +288,180 @@ start_due(vigil_watch *w, int64_t now)
 	}
 }
 
+/* Inside an observation's transaction: the re-check moves on with it. */
+struct recheck_state {
+	vigil_watch *w;
+	uint64_t seq;
+	bool finished;          /* no more checks (deleted) */
+	const char *text_sha256; /* the text now recorded, or NULL */
+	int64_t now;
+};
+
 static vigil_error
-observe_deleted(vigil_watch *w, uint64_t seq, const char *source, char *errbuf)
+recheck_state(void *ctx, uint64_t first, uint64_t size, char *errbuf)
 {
-	char detail[256], now_s[32];
+	struct recheck_state *rs = ctx;
+	vigil_error r = VIGIL_OK;
+
+	(void)first;
+	(void)size;
+	if (rs->text_sha256)
+		r = watch_recheck_set_text(rs->w, rs->seq, rs->text_sha256, errbuf);
+	if (r == VIGIL_OK)
+		r = watch_recheck_done(rs->w, rs->seq, rs->finished, rs->now);
+	return r;
+}
+
+/* Append one observation (`body`, taken) of capture rs->seq, with its
+ * payload blob when not NULL, and the re-check's new state. */
+static vigil_error
+observe(vigil_watch *w, json_t *body, const vigil_post *payload, struct recheck_state *rs,
+	char *errbuf)
+{
 	vigil_batch *b = NULL;
+	vigil_error r;
+
+	r = body ? vigil_batch_new(&b) : VIGIL_E_NOMEM;
+	if (r == VIGIL_OK && payload)
+		r = vigil_batch_add_blob(b, payload->payload, payload->payload_len, NULL);
+	if (r == VIGIL_OK)
+		r = batch_add_json(b, "observation", body, errbuf);
+	else
+		json_decref(body);
+	if (r == VIGIL_OK)
+		r = ledger_append_with(w->ledger, b, recheck_state, rs, NULL, NULL, errbuf);
+	vigil_batch_free(b);
+	if (r == VIGIL_OK)
+		w->appended_unwitnessed++;
+	return r;
+}
+
+static vigil_error
+observe_deleted(vigil_watch *w, uint64_t seq, const char *source, int64_t now,
+		char *errbuf)
+{
+	struct recheck_state rs = { w, seq, true, NULL, now };
+	char detail[256], now_s[32];
 	json_t *body;
 	vigil_error r;
 
-	vigil_format_time(vigil_now_ms(), now_s);
+	vigil_format_time(now, now_s);
 	snprintf(detail, sizeof(detail), "source %s: the platform no longer has the post (checked %s)",
 		 source, now_s);
 	body = json_pack("{s:I, s:s, s:s, s:n}", "of", (json_int_t)seq, "status", "deleted",
 			 "detail", detail, "payload");
-	r = vigil_batch_new(&b);
-	if (r == VIGIL_OK)
-		r = body ? batch_add_json(b, "observation", body, errbuf) : VIGIL_E_NOMEM;
-	else
-		json_decref(body);
-	if (r == VIGIL_OK)
-		r = vigil_ledger_append(w->ledger, b, NULL, NULL, errbuf);
-	vigil_batch_free(b);
+	r = observe(w, body, NULL, &rs, errbuf);
 	if (r == VIGIL_OK) {
 		w->stats.observations++;
-		w->appended_unwitnessed++;
 		log_notice("[source %s] seq %" PRIu64 ": post deleted on the platform", source, seq);
+	}
+	return r;
+}
+
+/* The text capture `seq` recorded (body.post.text), hashed into hex. */
+static vigil_error
+captured_text_hash(vigil_watch *w, uint64_t seq, char hex[65], char *errbuf)
+{
+	vigil_entry *e = NULL;
+	json_t *o = NULL, *text;
+	uint8_t h[32];
+	vigil_error r;
+
+	r = vigil_ledger_get(w->ledger, seq, &e);
+	if (r != VIGIL_OK)
+		return vigil_fail(errbuf, r, "re-check: capture seq %" PRIu64 " not readable", seq);
+	if (strcmp(e->kind, "capture") == 0)
+		o = json_loadb(e->bytes, e->len, 0, NULL);
+	text = json_object_get(json_object_get(json_object_get(o, "body"), "post"), "text");
+	if (json_is_string(text)) {
+		vigil_sha256(json_string_value(text), json_string_length(text), h);
+		vigil_hex(h, sizeof(h), hex);
+	} else {
+		r = vigil_fail(errbuf, VIGIL_E_PARSE, "re-check: seq %" PRIu64 " is not a capture "
+			       "with body.post.text", seq);
+	}
+	json_decref(o);
+	vigil_entry_free(e);
+	return r;
+}
+
+/* A reader sees the new text in the detail; past this it is cut (on a
+ * character boundary) and the payload blob has the rest. */
+#define EDIT_TEXT_MAX 4096
+
+/* The labels the new text earns, comma-separated into out ("" if none). */
+static void
+edit_labels(vigil_watch *w, const char *clinician, const char *text, char *out,
+	    size_t size)
+{
+	vigil_classification *c = NULL;
+	char err[VIGIL_ERRBUF_SIZE];
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (!w->classifier || vigil_classification_new(&c) != VIGIL_OK)
+		return;
+	if (vigil_classify_about(w->classifier, clinician, text, strlen(text), c, err) == VIGIL_OK) {
+		for (int i = 0; i < VIGIL_CATEGORY_COUNT; i++) {
+			if (!vigil_classification_label(c, (vigil_category)i))
+				continue;
+			used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "",
+						 vigil_category_name((vigil_category)i));
+			if (used >= size)
+				break;
+		}
+	}
+	vigil_classification_free(c);
+}
+
+/* If the post's text is not the one last recorded for capture `seq`,
+ * append an `edited` observation with the new text and the platform's
+ * whole answer as its payload. */
+static vigil_error
+check_edited(vigil_watch *w, struct wsource *s, uint64_t seq, const vigil_post *now_post,
+	     int64_t now, char *errbuf)
+{
+	struct recheck_state rs = { w, seq, false, NULL, now };
+	const char *text = now_post->text ? now_post->text : "";
+	char known[65], hex[65], blob[65], now_s[32], labels[64];
+	size_t len = strlen(text), shown = len > EDIT_TEXT_MAX ? EDIT_TEXT_MAX : len;
+	json_t *body;
+	uint8_t h[32];
+	char *detail;
+	vigil_error r;
+
+	if (!watch_recheck_text(w, seq, known)) {
+		r = captured_text_hash(w, seq, known, errbuf);
+		if (r != VIGIL_OK)
+			return r;
+	}
+	vigil_sha256(text, len, h);
+	vigil_hex(h, sizeof(h), hex);
+	if (strcmp(hex, known) == 0)
+		return watch_recheck_done(w, seq, false, now);
+	if (!now_post->payload)
+		return vigil_fail(errbuf, VIGIL_E_PARSE, "re-check of seq %" PRIu64 ": the "
+				  "answer has no payload", seq);
+	while (shown < len && shown > 0 && ((unsigned char)text[shown] & 0xC0) == 0x80)
+		shown--;        /* never cut a character in two */
+	vigil_format_time(now, now_s);
+	edit_labels(w, s->conf->clinician, text, labels, sizeof(labels));
+	if (asprintf(&detail, "source %s: the post's text changed (checked %s); labels now: %s; "
+		     "it now reads: %.*s%s", s->conf->name, now_s, labels[0] ? labels : "none",
+		     (int)shown, text, shown < len ? " [...]" : "") < 0)
+		return VIGIL_E_NOMEM;
+	vigil_sha256(now_post->payload, now_post->payload_len, h);
+	vigil_hex(h, sizeof(h), blob);
+	body = json_pack("{s:I, s:s, s:s, s:{s:s, s:I, s:s}}", "of", (json_int_t)seq,
+			 "status", "edited", "detail", detail, "payload", "sha256", blob,
+			 "size", (json_int_t)now_post->payload_len, "type", "application/json");
+	free(detail);
+	rs.text_sha256 = hex;
+	r = observe(w, body, now_post, &rs, errbuf);
+	if (r == VIGIL_OK) {
+		w->stats.edits++;
+		log_notice("[source %s] seq %" PRIu64 ": post edited on the platform%s%s", s->conf->name,
+			   seq, labels[0] ? "; labels now: " : "", labels);
 	}
 	return r;
 }
@@ -341,10 +490,10 @@ handle_result(vigil_watch *w, vigil_fetch_result *res, char *errbuf)
 			return VIGIL_OK;
 		}
 		if (!res->exists)
-			r = observe_deleted(w, seq, s->conf->name, errbuf);
-		if (r == VIGIL_OK)
-			r = watch_recheck_done(w, seq, !res->exists, now);
-		return r;
+			return observe_deleted(w, seq, s->conf->name, now, errbuf);
+		if (res->current)
+			return check_edited(w, s, seq, res->current, now, errbuf);
+		return watch_recheck_done(w, seq, false, now);
 	}
 	s->in_flight = false;
 	if (res->error != VIGIL_OK) {

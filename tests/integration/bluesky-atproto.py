@@ -145,8 +145,12 @@ def main():
         r4 = subprocess.run([pl.VIGILCTL, "fetch"] + args + ["--exists", victim, "--exists", keep],
                             capture_output=True, text=True, timeout=120)
         lines = [json.loads(l) for l in r4.stdout.splitlines()]
-        check(lines == [{"id": victim, "exists": False}, {"id": keep, "exists": True}],
+        check([(l["id"], l["exists"]) for l in lines] == [(victim, False), (keep, True)],
               "notices the deletion (%s %s)" % (r4.stdout.strip(), r4.stderr.strip()))
+        # The check reads the kept post as it is now, for edits: the text
+        # the poll captured.
+        check(len(lines) == 2 and keep in got and lines[1].get("text") == got[keep]["post"]["text"],
+              "the check reads the kept post's text (%s)" % r4.stdout.strip())
         net.stdin.write("quit\n")
         net.stdin.flush()
         net.wait(timeout=60)

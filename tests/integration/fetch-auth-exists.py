@@ -73,8 +73,26 @@ try:
         r2 = pl.fetch(srv.args(platform) + ["--exists", gone, "--exists", kept])
         outputs.append(r2)
         lines = [json.loads(l) for l in r2.stdout.splitlines()]
-        check(r2.rc == 0 and lines == [{"id": gone, "exists": False}, {"id": kept, "exists": True}],
+        check(r2.rc == 0 and [(l["id"], l["exists"]) for l in lines] == [(gone, False), (kept, True)]
+              and "text" not in lines[0],
               "%s: notices the deletion (%s / %s)" % (platform, r2.stdout.strip(), r2.stderr.strip()))
+        # The check also reads the post as it is now, parsed like a page's
+        # post: unchanged first, then the text an edit gave it.
+        was = r.posts[2]["post"]["text"]
+        if platform == "x":
+            check(len(lines) == 2 and "text" not in lines[1],
+                  "x: no text to compare (an edit on X is a new post)")
+            continue
+        check(len(lines) == 2 and lines[1].get("text") == was,
+              "%s: the check reads the text as captured (%r)" % (platform, lines[1].get("text")))
+        new = "edited <b>&</b> \u00e9 now: I know where you live"
+        srv.control("edit", platform=platform, id=kept, text=new)
+        r3 = pl.fetch(srv.args(platform) + ["--exists", kept])
+        outputs.append(r3)
+        l3 = [json.loads(l) for l in r3.stdout.splitlines()]
+        check(r3.rc == 0 and len(l3) == 1 and l3[0]["exists"] and l3[0].get("text") == new,
+              "%s: the check reads the edited text (%s / %s)" % (platform, r3.stdout.strip(),
+                                                                r3.stderr.strip()))
     # A wrong base URL (a 404 that is not the platform's) is an error,
     # never "deleted".
     for platform in pl.ALL:

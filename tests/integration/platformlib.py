@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 SRC = os.environ.get("VIGIL_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -74,7 +75,7 @@ class Server:
             self.tokens[p] = path
 
     def control(self, what, **q):
-        qs = "&".join("%s=%s" % kv for kv in q.items())
+        qs = urllib.parse.urlencode(q)
         with urllib.request.urlopen("%s/_control/%s?%s" % (self.url, what, qs)) as r:
             return json.loads(r.read())
 

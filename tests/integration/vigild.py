@@ -215,7 +215,34 @@ def main():
         check(any(o["body"]["of"] == victim["seq"] and o["body"]["status"] == "deleted" for o in obs),
               "deletion observed for seq %d (%d observations)" % (victim["seq"], len(obs)))
         check(len([o for o in obs if o["body"]["of"] == victim["seq"]]) == 1, "deletion recorded once")
+        check(not [o for o in obs if o["body"]["status"] == "edited"],
+              "no edit observed where nothing changed")
         verify_ok(d, "after re-checks")
+
+        # Edited on the platform: one `edited` observation with the new
+        # text and the platform's answer as its payload, and no more.
+        edits = {}
+        for plat in ("mastodon", "bluesky"):
+            c = [c for c in captures(d) if c["body"]["platform"] == plat][2]
+            edits[c["seq"]] = "edited on %s: I know where you live, Dr Roe \u00e9" % plat
+            srv.control("edit", platform=plat, id=c["body"]["post"]["id"], text=edits[c["seq"]])
+        time.sleep(1.2)
+        r = once(conf)
+        ed = [e for e in entries(d) if e["kind"] == "observation" and e["body"]["status"] == "edited"]
+        check(r.returncode == 0 and sorted(o["body"]["of"] for o in ed) == sorted(edits),
+              "each edit observed once, nothing else (%s)" % [o["body"]["of"] for o in ed])
+        for o in ed:
+            b = o["body"]
+            check(edits.get(b["of"], "?") in b["detail"] and "labels now:" in b["detail"],
+                  "the edit's detail has the new text: %s" % b["detail"])
+            check(isinstance(b["payload"], dict) and b["payload"]["type"] == "application/json"
+                  and b["payload"]["size"] > 0, "the edit's payload is a blob reference")
+        check("post edited on the platform" in r.stderr, "the edit is logged")
+        time.sleep(1.2)
+        r = once(conf)
+        ed2 = [e for e in entries(d) if e["kind"] == "observation" and e["body"]["status"] == "edited"]
+        check(r.returncode == 0 and len(ed2) == len(ed), "an edit seen again is not observed again")
+        verify_ok(d, "after edits")
 
         # From here on re-checks are daily, as in real use.
         conf = write_config(d, srv, hook.url, recheck=86400)

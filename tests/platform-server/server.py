@@ -40,7 +40,9 @@ binds 127.0.0.1 port 0, prints "PORT <n>" on stdout and writes the port to
 platform; the others answer normally.
 
 Control endpoints: /_control/add?platform=P&n=N (N new posts on top),
-/_control/delete?platform=P&id=ID, /_control/requests (the request log as
+/_control/delete?platform=P&id=ID,
+/_control/edit?platform=P&id=ID&text=T (the post now says T; X has no
+edits, as on X an edit is a new post), /_control/requests (the request log as
 JSON, without Authorization values), /_control/stats.
 """
 import argparse
@@ -85,6 +87,7 @@ class State:
         self.seq = 0
         self.posts = {p: [] for p in PLATFORMS}   # newest first
         self.deleted = {p: set() for p in PLATFORMS}
+        self.edits = {p: {} for p in PLATFORMS}   # post id -> (text, when)
         self.requests = []
         self.tripped = set()
         self.logins = 0
@@ -129,6 +132,11 @@ def html_expected(s):
 
 # ---- per-platform renderings -------------------------------------------
 
+def edit_of(platform, pid):
+    # (text, unix time) of the post's latest edit, or None.
+    return ST.edits[platform].get(pid) if ST else None
+
+
 def mastodon_item(p):
     s = p["seq"]
     acct = {"id": str(500 + s % 7), "username": "harasser%d" % (s % 7),
@@ -144,6 +152,10 @@ def mastodon_item(p):
           "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
           "content": html_text(s), "reblog": None, "account": acct,
           "media_attachments": [], "mentions": [], "tags": [], "emojis": []}
+    ed = edit_of("mastodon", st["id"])
+    if ed:
+        st["content"] = "<p>" + html_escape(ed[0], quote=False) + "</p>"
+        st["edited_at"] = iso(ed[1], True)
     if s % 4 == 0:
         st["media_attachments"] = [{"id": "m%d" % s, "type": "image",
                                     "url": "https://files.example/m%d.png" % s,
@@ -166,7 +178,10 @@ def bsky_item(p, view=False):
         parent = "at://did:plc:drsynthetic/app.bsky.feed.post/3parent%d" % s
         rec["reply"] = {"root": {"uri": parent, "cid": "bafyroot"},
                         "parent": {"uri": parent, "cid": "bafyparent"}}
-    item = {"uri": "at://%s/app.bsky.feed.post/3kpost%05d" % (did, s),
+    uri = "at://%s/app.bsky.feed.post/3kpost%05d" % (did, s)
+    if edit_of("bluesky", uri):
+        rec["text"] = edit_of("bluesky", uri)[0]
+    item = {"uri": uri,
             "cid": "bafycid%d" % s,
             "author": {"did": did, "handle": "harasser%d.test" % (s % 5),
                        "displayName": "Harasser %d" % (s % 5)},
@@ -221,7 +236,15 @@ def reddit_child(p, raw_json):
          "context": "/r/synthetic/comments/abc%d/a_title/c%05d/?context=3" % (s, s),
          "parent_id": "t3_abc%d" % s, "subreddit": "synthetic",
          "type": "username_mention", "was_comment": True, "new": True,
-         "dest": "vigil_test", "link_title": "a title"}
+         "dest": "vigil_test", "link_title": "a title", "edited": False}
+    ed = edit_of("reddit", d["name"])
+    if ed:
+        d["body"] = ed[0]
+        d["body_html"] = ("<!-- SC_OFF --><div class=\"md\"><p>%s</p>\n</div><!-- SC_ON -->"
+                          % html_escape(ed[0], quote=False))
+        if not raw_json:
+            d["body_html"] = d["body_html"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        d["edited"] = float(ed[1])
     return {"kind": "t1", "data": d}
 
 
@@ -241,6 +264,11 @@ def youtube_thread(p):
     if TEXTS:
         sn["textDisplay"] = html_escape(demo_text(s), quote=False)
         sn["textOriginal"] = demo_text(s)
+    ed = edit_of("youtube", cid)
+    if ed:
+        sn["textDisplay"] = html_escape(ed[0], quote=False)
+        sn["textOriginal"] = ed[0]
+        sn["updatedAt"] = iso(ed[1])
     return {"kind": "youtube#commentThread", "etag": "etag%d" % s, "id": cid,
             "snippet": {"channelId": "UCclinician", "videoId": sn["videoId"],
                         "topLevelComment": {"kind": "youtube#comment", "etag": "e%d" % s,
@@ -372,6 +400,12 @@ class Handler(BaseHTTPRequestHandler):
             elif path == "/_control/delete":
                 ST.deleted[one("platform")].add(one("id"))
                 out = {"deleted": one("id")}
+            elif path == "/_control/edit":
+                if one("platform") == "x":
+                    out = {"error": "X has no edits: an edited post is a new post"}
+                else:
+                    ST.edits[one("platform")][one("id")] = (one("text", ""), int(time.time()))
+                    out = {"edited": one("id")}
             elif path == "/_control/requests":
                 out = ST.requests
             elif path == "/_control/stats":
@@ -705,9 +739,12 @@ def youtube(h, path, q, body):
     live = h.live("youtube")
     if path == "/youtube/v3/comments":
         want = q.get("id", [""])[0]
-        items = [{"kind": "youtube#comment", "etag": "e", "id": want}
+        # part=snippet: the comment resource as commentThreads embeds it.
+        items = [youtube_thread(p)["snippet"]["topLevelComment"]
                  for p in live if youtube_thread(p)["id"] == want
                  and want not in ST.deleted["youtube"]]
+        if q.get("part") != ["snippet"]:
+            items = [{"kind": i["kind"], "etag": i["etag"], "id": i["id"]} for i in items]
         return h.send(200, {"kind": "youtube#commentListResponse", "items": items})
     if path != "/youtube/v3/commentThreads":
         return h.send(404, {"error": {"code": 404, "message": "Not Found"}})

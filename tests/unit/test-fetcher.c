@@ -214,8 +214,14 @@ START_TEST(test_exists_multi)
 	ck_assert_ptr_nonnull(res);
 	ck_assert_int_eq(res->error, VIGIL_OK);
 	ck_assert(res->exists);
+	/* The post as it reads now: parsed like the page's, the whole
+	 * answer its payload. */
+	ck_assert_ptr_nonnull(res->current);
+	ck_assert_str_eq(res->current->id, page->posts[0]->id);
+	ck_assert_str_eq(res->current->text, page->posts[0]->text);
+	ck_assert_uint_gt(res->current->payload_len, page->posts[0]->payload_len);
 	vigil_fetch_result_free(res);
-	ck_assert_int_eq(vigil_source_exists(src, "t1_nonesuch", &exists, err), VIGIL_OK);
+	ck_assert_int_eq(vigil_source_exists(src, "t1_nonesuch", &exists, NULL, err), VIGIL_OK);
 	ck_assert(!exists);
 	vigil_fetcher_free(f);
 	vigil_page_free(page);
