@@ -26,6 +26,15 @@
 #define NCLASS 32   /* a row of 16-bit entries is one 64-byte cache line */
 #define DENSE_DEPTH 6   /* states this deep or shallower get a full row */
 
+/* One pattern a state reports, with what a hit needs. */
+struct aout {
+	uint32_t lit;
+	uint32_t pat;        /* for the byte by byte check of digits */
+	uint32_t len;
+	uint8_t nwords;
+	uint8_t digits;      /* the pattern holds a digit */
+};
+
 struct automaton {
 	uint32_t *delta;     /* [state * NCLASS + class], while building */
 	uint8_t *depth;      /* while building */
@@ -42,6 +51,16 @@ struct automaton {
 	uint32_t *sfail;     /* deeper state s: fail[s - ndense] */
 	size_t ndense;
 	bool skip;           /* only a space leaves the root */
+	/* What a scan state reports: its own patterns, then those of each
+	 * state on its dictionary chain, in that order, flattened. All of
+	 * them where a word ends, else only the prefix patterns (the same
+	 * order, a subsequence). */
+	uint32_t *all_first; /* [scan state]: out_all[all_first[s]..[s+1]) */
+	uint32_t *pre_first; /* [scan state]: out_pre[pre_first[s]..[s+1]) */
+	struct aout *out_all;
+	struct aout *out_pre;
+	const struct pattern *pats;
+	/* While building only. */
 	uint32_t *old;       /* scan state number -> building numbering */
 	uint8_t *flag;       /* state has output on itself or its dict chain */
 	uint8_t *pdigits;    /* pattern holds a digit: all digits are one
@@ -49,7 +68,6 @@ struct automaton {
 	uint32_t *out_first; /* [state]: index in out_pat, out_first[s+1] ends */
 	uint32_t *out_pat;   /* pattern ids, grouped by state */
 	uint32_t *dict;      /* next state with output on the fail chain */
-	const struct pattern *pats;
 	size_t nstates;
 	uint8_t byte_class[256];
 };
@@ -89,6 +107,10 @@ automaton_free(struct automaton *a)
 	free(a->out_first);
 	free(a->out_pat);
 	free(a->dict);
+	free(a->all_first);
+	free(a->pre_first);
+	free(a->out_all);
+	free(a->out_pre);
 	free(a);
 }
 
@@ -96,6 +118,52 @@ size_t
 automaton_states(const struct automaton *a)
 {
 	return a->nstates;
+}
+
+/* Flatten what each scan state reports (see struct automaton). */
+static vigil_error
+outputs(struct automaton *a)
+{
+	size_t ns = a->nstates, nall = 0, npre = 0;
+
+	a->all_first = malloc((ns + 1) * sizeof(uint32_t));
+	a->pre_first = malloc((ns + 1) * sizeof(uint32_t));
+	if (!a->all_first || !a->pre_first)
+		return VIGIL_E_NOMEM;
+	for (int pass = 0; pass < 2; pass++) {
+		nall = 0;
+		npre = 0;
+		for (size_t s = 0; s < ns; s++) {
+			a->all_first[s] = (uint32_t)nall;
+			a->pre_first[s] = (uint32_t)npre;
+			for (uint32_t o = a->old[s]; o; o = a->dict[o])
+				for (uint32_t k = a->out_first[o]; k < a->out_first[o + 1]; k++) {
+					uint32_t pi = a->out_pat[k];
+					const struct pattern *p = &a->pats[pi];
+					struct aout x = {
+						p->lit, pi, p->len, p->nwords,
+						a->pdigits[pi],
+					};
+
+					if (pass) {
+						a->out_all[nall] = x;
+						if (p->prefix)
+							a->out_pre[npre] = x;
+					}
+					nall++;
+					npre += p->prefix != 0;
+				}
+		}
+		a->all_first[ns] = (uint32_t)nall;
+		a->pre_first[ns] = (uint32_t)npre;
+		if (pass == 0) {
+			a->out_all = malloc((nall ? nall : 1) * sizeof(struct aout));
+			a->out_pre = malloc((npre ? npre : 1) * sizeof(struct aout));
+			if (!a->out_all || !a->out_pre)
+				return VIGIL_E_NOMEM;
+		}
+	}
+	return VIGIL_OK;
 }
 
 /* The scan tables, states numbered breadth first (the order of `bfs`,
@@ -177,6 +245,8 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 	a->first[nsparse] = (uint32_t)e;
 #undef SET
 	free(renum);
+	if (outputs(a) != VIGIL_OK)
+		return VIGIL_E_NOMEM;
 	free(a->delta);
 	a->delta = NULL;
 	free(a->depth);
@@ -285,6 +355,19 @@ automaton_build(const struct pattern *pats, size_t npats,
 	}
 	if (compact(a, queue, qt, fail) != VIGIL_OK)
 		goto out;
+	/* The scan reads only the flattened outputs. */
+	free(a->old);
+	free(a->flag);
+	free(a->pdigits);
+	free(a->out_first);
+	free(a->out_pat);
+	free(a->dict);
+	a->old = NULL;
+	a->flag = NULL;
+	a->pdigits = NULL;
+	a->out_first = NULL;
+	a->out_pat = NULL;
+	a->dict = NULL;
 	*out = a;
 	a = NULL;
 	r = VIGIL_OK;
@@ -298,50 +381,46 @@ out:
 }
 
 vigil_error
-hits_add(struct hits *h, uint32_t lit, uint32_t ws, uint32_t we, uint32_t s,
-	 uint32_t e)
+hits_grow(struct hits *h)
 {
-	if (h->n == h->alloc) {
-		size_t a = h->alloc ? h->alloc * 2 : 64;
-		struct hit *v;
+	size_t a = h->alloc ? h->alloc * 2 : 64;
+	struct hit *v;
 
-		if (a > (1u << 20))
-			return VIGIL_E_TOOBIG;
-		v = realloc(h->v, a * sizeof(*v));
-		if (!v)
-			return VIGIL_E_NOMEM;
-		h->v = v;
-		h->alloc = a;
-	}
-	h->v[h->n++] = (struct hit){ lit, ws, we, s, e };
+	if (a > (1u << 20))
+		return VIGIL_E_TOOBIG;
+	v = realloc(h->v, a * sizeof(*v));
+	if (!v)
+		return VIGIL_E_NOMEM;
+	h->v = v;
+	h->alloc = a;
 	return VIGIL_OK;
 }
 
-/* Report the patterns that end at text[i] in state s. */
+/* Report the patterns that end at text[i] in scan state s. */
 static vigil_error
-report(const struct automaton *a, const struct norm *n, uint32_t s, size_t i,
+report(const struct automaton *a, const char *t, uint32_t s, size_t i,
        uint32_t wc, struct hits *h)
 {
-	const char *t = n->text;
+	bool word_end = t[i + 1] == ' ';  /* else only prefix patterns */
+	const struct aout *o = word_end ? a->out_all : a->out_pre;
+	const uint32_t *first = word_end ? a->all_first : a->pre_first;
+	uint32_t k = first[s], kend = first[s + 1];
+	size_t e = i + 1;
 
-	for (; s; s = a->dict[s]) {
-		for (uint32_t k = a->out_first[s]; k < a->out_first[s + 1]; k++) {
-			const struct pattern *p = &a->pats[a->out_pat[k]];
-			size_t e = i + 1;
-			vigil_error r;
+	if (k == kend)
+		return VIGIL_OK;
+	while (t[e] != ' ')
+		e++;
+	for (; k < kend; k++) {
+		vigil_error r;
 
-			if (!p->prefix && t[i + 1] != ' ')
-				continue;  /* a whole word must end here */
-			if (a->pdigits[a->out_pat[k]] &&
-			    memcmp(t + i + 1 - p->len, p->text, p->len) != 0)
-				continue;  /* other digits */
-			while (t[e] != ' ')
-				e++;
-			r = hits_add(h, p->lit, wc + 1 - p->nwords, wc,
-				     (uint32_t)(i + 2 - p->len), (uint32_t)e);
-			if (r != VIGIL_OK)
-				return r;
-		}
+		if (o[k].digits &&
+		    memcmp(t + i + 1 - o[k].len, a->pats[o[k].pat].text, o[k].len) != 0)
+			continue;  /* other digits */
+		r = hits_add(h, o[k].lit, wc + 1 - o[k].nwords, wc,
+			     (uint32_t)(i + 2 - o[k].len), (uint32_t)e);
+		if (r != VIGIL_OK)
+			return r;
 	}
 	return VIGIL_OK;
 }
@@ -367,23 +446,26 @@ STEP(dense32, enext32)
 #undef STEP
 
 /* Every pattern starts at a word: back at the root inside a word,
- * nothing can match before the next space. */
-#define SCAN(dense, bits)						\
-	for (size_t i = 0; i < n->len; i++) {				\
+ * nothing can match before the next space. The loads the loop needs are
+ * hoisted into locals: report() may write memory the compiler cannot
+ * tell apart from the tables. */
+#define SCAN(width, bits)						\
+	for (size_t i = 0; i < len; i++) {				\
 		unsigned char c;					\
 		uint32_t x;						\
 									\
-		if (s == 0 && a->skip)					\
-			while (i < n->len && t[i] != ' ')		\
+		if (s == 0 && skip)					\
+			while (i < len && t[i] != ' ')			\
 				i++;					\
-		if (i == n->len)					\
+		if (i == len)						\
 			break;						\
 		c = t[i];						\
-		x = step_##dense(a, s, byte_class[c]);			\
+		x = s < ndense ? dense[s * NCLASS + byte_class[c]] :	\
+				 step_##width(a, s, byte_class[c]);	\
 		wc += c == ' ';						\
 		s = x & ~(1u << (bits - 1));				\
 		if (x >> (bits - 1)) {					\
-			vigil_error r = report(a, n, a->old[s], i, wc, h); \
+			vigil_error r = report(a, n->text, s, i, wc, h); \
 			if (r != VIGIL_OK)				\
 				return r;				\
 		}							\
@@ -395,11 +477,17 @@ automaton_scan(const struct automaton *a, const struct norm *n,
 {
 	const unsigned char *t = (const unsigned char *)n->text;
 	const uint8_t *byte_class = a->byte_class;
+	const size_t len = n->len, ndense = a->ndense;
+	const bool skip = a->skip;
 	uint32_t s = 0, wc = 0;
 
 	if (a->dense16) {
+		const uint16_t *dense = a->dense16;
+
 		SCAN(dense16, 16)
 	} else {
+		const uint32_t *dense = a->dense32;
+
 		SCAN(dense32, 32)
 	}
 	return VIGIL_OK;
