@@ -23,8 +23,12 @@
 
 #include "vigil-private.h"
 
-#define NCLASS 32   /* a row of 16-bit entries is one 64-byte cache line */
-#define DENSE_DEPTH 6   /* states this deep or shallower get a full row */
+#define NCLASS 32   /* a row of 16-bit entries is one 64-byte cache line
+		     * (the table is allocated on a line boundary) */
+#ifndef DENSE_DEPTH
+#define DENSE_DEPTH 6
+#endif
+  /* states this deep or shallower get a full row */
 
 /* One pattern a state reports, with what a hit needs. */
 struct aout {
@@ -43,12 +47,12 @@ struct automaton {
 	 * OUT_FLAG set when that state reports a pattern. */
 	uint16_t *dense16;   /* [state * NCLASS + class] for state < ndense; */
 	uint32_t *dense32;   /* 16-bit below 32768 states, else 32-bit */
-	uint32_t *first;     /* deeper state s: its trie edges are
-			      * [first[s - ndense], first[s - ndense + 1]) */
-	uint8_t *ecls;       /* edge class */
-	uint16_t *enext16;   /* edge target, in the width of the dense table */
-	uint32_t *enext32;
-	uint32_t *sfail;     /* deeper state s: fail[s - ndense] */
+	/* Deeper state s: one record at srec[soff[s - ndense]], its failure
+	 * link, its number of trie edges, then (class, target) for each, the
+	 * target in the form of the dense table's entries: one or two cache
+	 * lines for a step, not one per array. */
+	uint32_t *soff;
+	uint32_t *srec;
 	size_t ndense;
 	bool skip;           /* only a space leaves the root */
 	/* What a scan state reports: its own patterns, then those of each
@@ -96,12 +100,9 @@ automaton_free(struct automaton *a)
 	free(a->depth);
 	free(a->dense16);
 	free(a->dense32);
-	free(a->first);
-	free(a->ecls);
-	free(a->enext16);
-	free(a->enext32);
+	free(a->soff);
+	free(a->srec);
 	free(a->pdigits);
-	free(a->sfail);
 	free(a->old);
 	free(a->flag);
 	free(a->out_first);
@@ -198,52 +199,50 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 			uint32_t o = a->old[s], to = a->delta[o * NCLASS + c];
 			nedges += a->depth[to] == a->depth[o] + 1;
 		}
-	if (ns < 0x8000) {
-		a->dense16 = malloc(a->ndense * NCLASS * sizeof(uint16_t));
-		a->enext16 = malloc((nedges ? nedges : 1) * sizeof(uint16_t));
-	} else {
-		a->dense32 = malloc(a->ndense * NCLASS * sizeof(uint32_t));
-		a->enext32 = malloc((nedges ? nedges : 1) * sizeof(uint32_t));
-	}
-	a->first = malloc((nsparse + 1) * sizeof(uint32_t));
-	a->sfail = malloc((nsparse ? nsparse : 1) * sizeof(uint32_t));
-	a->ecls = malloc(nedges ? nedges : 1);
-	if ((!a->dense16 && !a->dense32) || (!a->enext16 && !a->enext32) ||
-	    !a->first || !a->sfail || !a->ecls) {
+	if (ns < 0x8000)
+		a->dense16 = aligned_alloc(64, a->ndense * NCLASS * sizeof(uint16_t));
+	else
+		a->dense32 = aligned_alloc(64, a->ndense * NCLASS * sizeof(uint32_t));
+	a->soff = malloc((nsparse ? nsparse : 1) * sizeof(uint32_t));
+	a->srec = malloc((2 * nsparse + 2 * nedges + 1) * sizeof(uint32_t));
+	if ((!a->dense16 && !a->dense32) || !a->soff || !a->srec) {
 		free(renum);
 		return VIGIL_E_NOMEM;
 	}
 	/* A state number with the flag "reports here" in the top bit. */
-#define SET(d16, d32, k, to)						\
-	do {								\
-		if (a->d16)						\
-			a->d16[k] = (uint16_t)(renum[to] | a->flag[to] << 15); \
-		else							\
-			a->d32[k] = renum[to] | (uint32_t)a->flag[to] << 31; \
-	} while (0)
+#define ENTRY(to)							\
+	(a->dense16 ? (uint32_t)(renum[to] | a->flag[to] << 15) :	\
+		      renum[to] | (uint32_t)a->flag[to] << 31)
 	for (size_t s = 0; s < a->ndense; s++)
-		for (int c = 0; c < NCLASS; c++)
-			SET(dense16, dense32, s * NCLASS + c, a->delta[a->old[s] * NCLASS + c]);
+		for (int c = 0; c < NCLASS; c++) {
+			uint32_t x = ENTRY(a->delta[a->old[s] * NCLASS + c]);
+
+			if (a->dense16)
+				a->dense16[s * NCLASS + c] = (uint16_t)x;
+			else
+				a->dense32[s * NCLASS + c] = x;
+		}
 	a->skip = true;
 	for (int c = 1; c < NCLASS; c++)
 		a->skip = a->skip && a->delta[c] == 0;
 	for (size_t s = a->ndense; s < ns; s++) {
-		uint32_t o = a->old[s];
+		uint32_t o = a->old[s], *rec = &a->srec[e];
 
-		a->first[s - a->ndense] = (uint32_t)e;
-		a->sfail[s - a->ndense] = renum[fail[o]];
+		a->soff[s - a->ndense] = (uint32_t)e;
+		rec[0] = renum[fail[o]];
+		rec[1] = 0;
+		e += 2;
 		for (int c = 0; c < NCLASS; c++) {
 			uint32_t to = a->delta[o * NCLASS + c];
 
 			if (a->depth[to] != a->depth[o] + 1)
 				continue;  /* not a trie edge: the failure link has it */
-			a->ecls[e] = (uint8_t)c;
-			SET(enext16, enext32, e, to);
-			e++;
+			a->srec[e++] = (uint32_t)c;
+			a->srec[e++] = ENTRY(to);
+			rec[1]++;
 		}
 	}
-	a->first[nsparse] = (uint32_t)e;
-#undef SET
+#undef ENTRY
 	free(renum);
 	if (outputs(a) != VIGIL_OK)
 		return VIGIL_E_NOMEM;
@@ -427,22 +426,22 @@ report(const struct automaton *a, const char *t, uint32_t s, size_t i,
 
 /* The next state from s on class c: one look-up in a shallow state; in a
  * deeper one, its trie edges, else its failure link (always shallower). */
-#define STEP(dense, enext)						\
+#define STEP(dense)							\
 	static inline uint32_t						\
 	step_##dense(const struct automaton *a, uint32_t s, unsigned c)	\
 	{								\
 		while (s >= a->ndense) {				\
-			uint32_t k = (uint32_t)(s - a->ndense);		\
+			const uint32_t *rec = &a->srec[a->soff[s - a->ndense]]; \
 									\
-			for (uint32_t e = a->first[k]; e < a->first[k + 1]; e++) \
-				if (a->ecls[e] == c)			\
-					return a->enext[e];		\
-			s = a->sfail[k];				\
+			for (uint32_t e = 0; e < rec[1]; e++)		\
+				if (rec[2 + 2 * e] == c)		\
+					return rec[3 + 2 * e];		\
+			s = rec[0];					\
 		}							\
 		return a->dense[s * NCLASS + c];			\
 	}
-STEP(dense16, enext16)
-STEP(dense32, enext32)
+STEP(dense16)
+STEP(dense32)
 #undef STEP
 
 /* Every pattern starts at a word: back at the root inside a word,
