@@ -39,6 +39,14 @@ struct aout {
 	uint8_t digits;      /* the pattern holds a digit */
 };
 
+/* Where a state's outputs are: out[start..start + nall) all of them, then
+ * out[start + nall..start + nall + npre) its prefix patterns again. One
+ * record, so a report reads one line for it. */
+struct aidx {
+	uint32_t start;
+	uint16_t nall, npre;
+};
+
 struct automaton {
 	uint32_t *delta;     /* [state * NCLASS + class], while building */
 	uint8_t *depth;      /* while building */
@@ -58,11 +66,9 @@ struct automaton {
 	/* What a scan state reports: its own patterns, then those of each
 	 * state on its dictionary chain, in that order, flattened. All of
 	 * them where a word ends, else only the prefix patterns (the same
-	 * order, a subsequence). */
-	uint32_t *all_first; /* [scan state]: out_all[all_first[s]..[s+1]) */
-	uint32_t *pre_first; /* [scan state]: out_pre[pre_first[s]..[s+1]) */
-	struct aout *out_all;
-	struct aout *out_pre;
+	 * order, a subsequence, stored after them; see struct aidx). */
+	struct aidx *oidx;   /* [scan state] */
+	struct aout *out;
 	const struct pattern *pats;
 	/* While building only. */
 	uint32_t *old;       /* scan state number -> building numbering */
@@ -108,10 +114,8 @@ automaton_free(struct automaton *a)
 	free(a->out_first);
 	free(a->out_pat);
 	free(a->dict);
-	free(a->all_first);
-	free(a->pre_first);
-	free(a->out_all);
-	free(a->out_pre);
+	free(a->oidx);
+	free(a->out);
 	free(a);
 }
 
@@ -125,42 +129,44 @@ automaton_states(const struct automaton *a)
 static vigil_error
 outputs(struct automaton *a)
 {
-	size_t ns = a->nstates, nall = 0, npre = 0;
+	size_t ns = a->nstates, nout = 0;
 
-	a->all_first = malloc((ns + 1) * sizeof(uint32_t));
-	a->pre_first = malloc((ns + 1) * sizeof(uint32_t));
-	if (!a->all_first || !a->pre_first)
+	a->oidx = calloc(ns ? ns : 1, sizeof(struct aidx));
+	if (!a->oidx)
 		return VIGIL_E_NOMEM;
 	for (int pass = 0; pass < 2; pass++) {
-		nall = 0;
-		npre = 0;
+		nout = 0;
 		for (size_t s = 0; s < ns; s++) {
-			a->all_first[s] = (uint32_t)nall;
-			a->pre_first[s] = (uint32_t)npre;
-			for (uint32_t o = a->old[s]; o; o = a->dict[o])
-				for (uint32_t k = a->out_first[o]; k < a->out_first[o + 1]; k++) {
-					uint32_t pi = a->out_pat[k];
-					const struct pattern *p = &a->pats[pi];
-					struct aout x = {
-						p->lit, pi, p->len, p->nwords,
-						a->pdigits[pi],
-					};
+			size_t nall = 0, npre = 0;
 
-					if (pass) {
-						a->out_all[nall] = x;
-						if (p->prefix)
-							a->out_pre[npre] = x;
+			for (int prefix_only = 0; prefix_only < 2; prefix_only++)
+				for (uint32_t o = a->old[s]; o; o = a->dict[o])
+					for (uint32_t k = a->out_first[o]; k < a->out_first[o + 1]; k++) {
+						uint32_t pi = a->out_pat[k];
+						const struct pattern *p = &a->pats[pi];
+
+						if (prefix_only && !p->prefix)
+							continue;
+						if (pass)
+							a->out[nout] = (struct aout){
+								p->lit, pi, p->len, p->nwords,
+								a->pdigits[pi],
+							};
+						nout++;
+						if (prefix_only)
+							npre++;
+						else
+							nall++;
 					}
-					nall++;
-					npre += p->prefix != 0;
-				}
+			if (nall > UINT16_MAX)
+				return VIGIL_E_TOOBIG;
+			a->oidx[s] = (struct aidx){
+				(uint32_t)(nout - nall - npre), (uint16_t)nall, (uint16_t)npre,
+			};
 		}
-		a->all_first[ns] = (uint32_t)nall;
-		a->pre_first[ns] = (uint32_t)npre;
 		if (pass == 0) {
-			a->out_all = malloc((nall ? nall : 1) * sizeof(struct aout));
-			a->out_pre = malloc((npre ? npre : 1) * sizeof(struct aout));
-			if (!a->out_all || !a->out_pre)
+			a->out = malloc((nout ? nout : 1) * sizeof(struct aout));
+			if (!a->out)
 				return VIGIL_E_NOMEM;
 		}
 	}
@@ -400,11 +406,18 @@ static vigil_error
 report(const struct automaton *a, const char *t, uint32_t s, size_t i,
        uint32_t wc, struct hits *h)
 {
-	bool word_end = t[i + 1] == ' ';  /* else only prefix patterns */
-	const struct aout *o = word_end ? a->out_all : a->out_pre;
-	const uint32_t *first = word_end ? a->all_first : a->pre_first;
-	uint32_t k = first[s], kend = first[s + 1];
+	const struct aidx x = a->oidx[s];
+	const struct aout *o = a->out;
+	uint32_t k, kend;
 	size_t e = i + 1;
+
+	if (t[i + 1] == ' ') {  /* a word ends here: every pattern */
+		k = x.start;
+		kend = k + x.nall;
+	} else {                /* inside a word: only prefix patterns */
+		k = x.start + x.nall;
+		kend = k + x.npre;
+	}
 
 	if (k == kend)
 		return VIGIL_OK;
