@@ -23,8 +23,29 @@
 
 #include "vigil-private.h"
 
-#define NCLASS 32   /* a row of 16-bit entries is one 64-byte cache line */
-#define DENSE_DEPTH 6   /* states this deep or shallower get a full row */
+#define NCLASS 32   /* a row of 16-bit entries is one 64-byte cache line
+		     * (the table is allocated on a line boundary) */
+#ifndef DENSE_DEPTH
+#define DENSE_DEPTH 6
+#endif
+  /* states this deep or shallower get a full row */
+
+/* One pattern a state reports, with what a hit needs. */
+struct aout {
+	uint32_t lit;
+	uint32_t pat;        /* for the byte by byte check of digits */
+	uint32_t len;
+	uint8_t nwords;
+	uint8_t digits;      /* the pattern holds a digit */
+};
+
+/* Where a state's outputs are: out[start..start + nall) all of them, then
+ * out[start + nall..start + nall + npre) its prefix patterns again. One
+ * record, so a report reads one line for it. */
+struct aidx {
+	uint32_t start;
+	uint16_t nall, npre;
+};
 
 struct automaton {
 	uint32_t *delta;     /* [state * NCLASS + class], while building */
@@ -34,14 +55,22 @@ struct automaton {
 	 * OUT_FLAG set when that state reports a pattern. */
 	uint16_t *dense16;   /* [state * NCLASS + class] for state < ndense; */
 	uint32_t *dense32;   /* 16-bit below 32768 states, else 32-bit */
-	uint32_t *first;     /* deeper state s: its trie edges are
-			      * [first[s - ndense], first[s - ndense + 1]) */
-	uint8_t *ecls;       /* edge class */
-	uint16_t *enext16;   /* edge target, in the width of the dense table */
-	uint32_t *enext32;
-	uint32_t *sfail;     /* deeper state s: fail[s - ndense] */
+	/* Deeper state s: one record at srec[soff[s - ndense]], its failure
+	 * link, its number of trie edges, then (class, target) for each, the
+	 * target in the form of the dense table's entries: one or two cache
+	 * lines for a step, not one per array. */
+	uint32_t *soff;
+	uint32_t *srec;
 	size_t ndense;
 	bool skip;           /* only a space leaves the root */
+	/* What a scan state reports: its own patterns, then those of each
+	 * state on its dictionary chain, in that order, flattened. All of
+	 * them where a word ends, else only the prefix patterns (the same
+	 * order, a subsequence, stored after them; see struct aidx). */
+	struct aidx *oidx;   /* [scan state] */
+	struct aout *out;
+	const struct pattern *pats;
+	/* While building only. */
 	uint32_t *old;       /* scan state number -> building numbering */
 	uint8_t *flag;       /* state has output on itself or its dict chain */
 	uint8_t *pdigits;    /* pattern holds a digit: all digits are one
@@ -49,7 +78,6 @@ struct automaton {
 	uint32_t *out_first; /* [state]: index in out_pat, out_first[s+1] ends */
 	uint32_t *out_pat;   /* pattern ids, grouped by state */
 	uint32_t *dict;      /* next state with output on the fail chain */
-	const struct pattern *pats;
 	size_t nstates;
 	uint8_t byte_class[256];
 };
@@ -78,17 +106,16 @@ automaton_free(struct automaton *a)
 	free(a->depth);
 	free(a->dense16);
 	free(a->dense32);
-	free(a->first);
-	free(a->ecls);
-	free(a->enext16);
-	free(a->enext32);
+	free(a->soff);
+	free(a->srec);
 	free(a->pdigits);
-	free(a->sfail);
 	free(a->old);
 	free(a->flag);
 	free(a->out_first);
 	free(a->out_pat);
 	free(a->dict);
+	free(a->oidx);
+	free(a->out);
 	free(a);
 }
 
@@ -96,6 +123,54 @@ size_t
 automaton_states(const struct automaton *a)
 {
 	return a->nstates;
+}
+
+/* Flatten what each scan state reports (see struct automaton). */
+static vigil_error
+outputs(struct automaton *a)
+{
+	size_t ns = a->nstates, nout = 0;
+
+	a->oidx = calloc(ns ? ns : 1, sizeof(struct aidx));
+	if (!a->oidx)
+		return VIGIL_E_NOMEM;
+	for (int pass = 0; pass < 2; pass++) {
+		nout = 0;
+		for (size_t s = 0; s < ns; s++) {
+			size_t nall = 0, npre = 0;
+
+			for (int prefix_only = 0; prefix_only < 2; prefix_only++)
+				for (uint32_t o = a->old[s]; o; o = a->dict[o])
+					for (uint32_t k = a->out_first[o]; k < a->out_first[o + 1]; k++) {
+						uint32_t pi = a->out_pat[k];
+						const struct pattern *p = &a->pats[pi];
+
+						if (prefix_only && !p->prefix)
+							continue;
+						if (pass)
+							a->out[nout] = (struct aout){
+								p->lit, pi, p->len, p->nwords,
+								a->pdigits[pi],
+							};
+						nout++;
+						if (prefix_only)
+							npre++;
+						else
+							nall++;
+					}
+			if (nall > UINT16_MAX)
+				return VIGIL_E_TOOBIG;
+			a->oidx[s] = (struct aidx){
+				(uint32_t)(nout - nall - npre), (uint16_t)nall, (uint16_t)npre,
+			};
+		}
+		if (pass == 0) {
+			a->out = malloc((nout ? nout : 1) * sizeof(struct aout));
+			if (!a->out)
+				return VIGIL_E_NOMEM;
+		}
+	}
+	return VIGIL_OK;
 }
 
 /* The scan tables, states numbered breadth first (the order of `bfs`,
@@ -130,53 +205,53 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 			uint32_t o = a->old[s], to = a->delta[o * NCLASS + c];
 			nedges += a->depth[to] == a->depth[o] + 1;
 		}
-	if (ns < 0x8000) {
-		a->dense16 = malloc(a->ndense * NCLASS * sizeof(uint16_t));
-		a->enext16 = malloc((nedges ? nedges : 1) * sizeof(uint16_t));
-	} else {
-		a->dense32 = malloc(a->ndense * NCLASS * sizeof(uint32_t));
-		a->enext32 = malloc((nedges ? nedges : 1) * sizeof(uint32_t));
-	}
-	a->first = malloc((nsparse + 1) * sizeof(uint32_t));
-	a->sfail = malloc((nsparse ? nsparse : 1) * sizeof(uint32_t));
-	a->ecls = malloc(nedges ? nedges : 1);
-	if ((!a->dense16 && !a->dense32) || (!a->enext16 && !a->enext32) ||
-	    !a->first || !a->sfail || !a->ecls) {
+	if (ns < 0x8000)
+		a->dense16 = aligned_alloc(64, a->ndense * NCLASS * sizeof(uint16_t));
+	else
+		a->dense32 = aligned_alloc(64, a->ndense * NCLASS * sizeof(uint32_t));
+	a->soff = malloc((nsparse ? nsparse : 1) * sizeof(uint32_t));
+	a->srec = malloc((2 * nsparse + 2 * nedges + 1) * sizeof(uint32_t));
+	if ((!a->dense16 && !a->dense32) || !a->soff || !a->srec) {
 		free(renum);
 		return VIGIL_E_NOMEM;
 	}
 	/* A state number with the flag "reports here" in the top bit. */
-#define SET(d16, d32, k, to)						\
-	do {								\
-		if (a->d16)						\
-			a->d16[k] = (uint16_t)(renum[to] | a->flag[to] << 15); \
-		else							\
-			a->d32[k] = renum[to] | (uint32_t)a->flag[to] << 31; \
-	} while (0)
+#define ENTRY(to)							\
+	(a->dense16 ? (uint32_t)(renum[to] | a->flag[to] << 15) :	\
+		      renum[to] | (uint32_t)a->flag[to] << 31)
 	for (size_t s = 0; s < a->ndense; s++)
-		for (int c = 0; c < NCLASS; c++)
-			SET(dense16, dense32, s * NCLASS + c, a->delta[a->old[s] * NCLASS + c]);
+		for (int c = 0; c < NCLASS; c++) {
+			uint32_t x = ENTRY(a->delta[a->old[s] * NCLASS + c]);
+
+			if (a->dense16)
+				a->dense16[s * NCLASS + c] = (uint16_t)x;
+			else
+				a->dense32[s * NCLASS + c] = x;
+		}
 	a->skip = true;
 	for (int c = 1; c < NCLASS; c++)
 		a->skip = a->skip && a->delta[c] == 0;
 	for (size_t s = a->ndense; s < ns; s++) {
-		uint32_t o = a->old[s];
+		uint32_t o = a->old[s], *rec = &a->srec[e];
 
-		a->first[s - a->ndense] = (uint32_t)e;
-		a->sfail[s - a->ndense] = renum[fail[o]];
+		a->soff[s - a->ndense] = (uint32_t)e;
+		rec[0] = renum[fail[o]];
+		rec[1] = 0;
+		e += 2;
 		for (int c = 0; c < NCLASS; c++) {
 			uint32_t to = a->delta[o * NCLASS + c];
 
 			if (a->depth[to] != a->depth[o] + 1)
 				continue;  /* not a trie edge: the failure link has it */
-			a->ecls[e] = (uint8_t)c;
-			SET(enext16, enext32, e, to);
-			e++;
+			a->srec[e++] = (uint32_t)c;
+			a->srec[e++] = ENTRY(to);
+			rec[1]++;
 		}
 	}
-	a->first[nsparse] = (uint32_t)e;
-#undef SET
+#undef ENTRY
 	free(renum);
+	if (outputs(a) != VIGIL_OK)
+		return VIGIL_E_NOMEM;
 	free(a->delta);
 	a->delta = NULL;
 	free(a->depth);
@@ -285,6 +360,19 @@ automaton_build(const struct pattern *pats, size_t npats,
 	}
 	if (compact(a, queue, qt, fail) != VIGIL_OK)
 		goto out;
+	/* The scan reads only the flattened outputs. */
+	free(a->old);
+	free(a->flag);
+	free(a->pdigits);
+	free(a->out_first);
+	free(a->out_pat);
+	free(a->dict);
+	a->old = NULL;
+	a->flag = NULL;
+	a->pdigits = NULL;
+	a->out_first = NULL;
+	a->out_pat = NULL;
+	a->dict = NULL;
 	*out = a;
 	a = NULL;
 	r = VIGIL_OK;
@@ -298,92 +386,98 @@ out:
 }
 
 vigil_error
-hits_add(struct hits *h, uint32_t lit, uint32_t ws, uint32_t we, uint32_t s,
-	 uint32_t e)
+hits_grow(struct hits *h)
 {
-	if (h->n == h->alloc) {
-		size_t a = h->alloc ? h->alloc * 2 : 64;
-		struct hit *v;
+	size_t a = h->alloc ? h->alloc * 2 : 64;
+	struct hit *v;
 
-		if (a > (1u << 20))
-			return VIGIL_E_TOOBIG;
-		v = realloc(h->v, a * sizeof(*v));
-		if (!v)
-			return VIGIL_E_NOMEM;
-		h->v = v;
-		h->alloc = a;
-	}
-	h->v[h->n++] = (struct hit){ lit, ws, we, s, e };
+	if (a > (1u << 20))
+		return VIGIL_E_TOOBIG;
+	v = realloc(h->v, a * sizeof(*v));
+	if (!v)
+		return VIGIL_E_NOMEM;
+	h->v = v;
+	h->alloc = a;
 	return VIGIL_OK;
 }
 
-/* Report the patterns that end at text[i] in state s. */
+/* Report the patterns that end at text[i] in scan state s. */
 static vigil_error
-report(const struct automaton *a, const struct norm *n, uint32_t s, size_t i,
+report(const struct automaton *a, const char *t, uint32_t s, size_t i,
        uint32_t wc, struct hits *h)
 {
-	const char *t = n->text;
+	const struct aidx x = a->oidx[s];
+	const struct aout *o = a->out;
+	uint32_t k, kend;
+	size_t e = i + 1;
 
-	for (; s; s = a->dict[s]) {
-		for (uint32_t k = a->out_first[s]; k < a->out_first[s + 1]; k++) {
-			const struct pattern *p = &a->pats[a->out_pat[k]];
-			size_t e = i + 1;
-			vigil_error r;
+	if (t[i + 1] == ' ') {  /* a word ends here: every pattern */
+		k = x.start;
+		kend = k + x.nall;
+	} else {                /* inside a word: only prefix patterns */
+		k = x.start + x.nall;
+		kend = k + x.npre;
+	}
 
-			if (!p->prefix && t[i + 1] != ' ')
-				continue;  /* a whole word must end here */
-			if (a->pdigits[a->out_pat[k]] &&
-			    memcmp(t + i + 1 - p->len, p->text, p->len) != 0)
-				continue;  /* other digits */
-			while (t[e] != ' ')
-				e++;
-			r = hits_add(h, p->lit, wc + 1 - p->nwords, wc,
-				     (uint32_t)(i + 2 - p->len), (uint32_t)e);
-			if (r != VIGIL_OK)
-				return r;
-		}
+	if (k == kend)
+		return VIGIL_OK;
+	while (t[e] != ' ')
+		e++;
+	for (; k < kend; k++) {
+		vigil_error r;
+
+		if (o[k].digits &&
+		    memcmp(t + i + 1 - o[k].len, a->pats[o[k].pat].text, o[k].len) != 0)
+			continue;  /* other digits */
+		r = hits_add(h, o[k].lit, wc + 1 - o[k].nwords, wc,
+			     (uint32_t)(i + 2 - o[k].len), (uint32_t)e);
+		if (r != VIGIL_OK)
+			return r;
 	}
 	return VIGIL_OK;
 }
 
 /* The next state from s on class c: one look-up in a shallow state; in a
  * deeper one, its trie edges, else its failure link (always shallower). */
-#define STEP(dense, enext)						\
+#define STEP(dense)							\
 	static inline uint32_t						\
 	step_##dense(const struct automaton *a, uint32_t s, unsigned c)	\
 	{								\
 		while (s >= a->ndense) {				\
-			uint32_t k = (uint32_t)(s - a->ndense);		\
+			const uint32_t *rec = &a->srec[a->soff[s - a->ndense]]; \
 									\
-			for (uint32_t e = a->first[k]; e < a->first[k + 1]; e++) \
-				if (a->ecls[e] == c)			\
-					return a->enext[e];		\
-			s = a->sfail[k];				\
+			for (uint32_t e = 0; e < rec[1]; e++)		\
+				if (rec[2 + 2 * e] == c)		\
+					return rec[3 + 2 * e];		\
+			s = rec[0];					\
 		}							\
 		return a->dense[s * NCLASS + c];			\
 	}
-STEP(dense16, enext16)
-STEP(dense32, enext32)
+STEP(dense16)
+STEP(dense32)
 #undef STEP
 
 /* Every pattern starts at a word: back at the root inside a word,
- * nothing can match before the next space. */
-#define SCAN(dense, bits)						\
-	for (size_t i = 0; i < n->len; i++) {				\
+ * nothing can match before the next space. The loads the loop needs are
+ * hoisted into locals: report() may write memory the compiler cannot
+ * tell apart from the tables. */
+#define SCAN(width, bits)						\
+	for (size_t i = 0; i < len; i++) {				\
 		unsigned char c;					\
 		uint32_t x;						\
 									\
-		if (s == 0 && a->skip)					\
-			while (i < n->len && t[i] != ' ')		\
+		if (s == 0 && skip)					\
+			while (i < len && t[i] != ' ')			\
 				i++;					\
-		if (i == n->len)					\
+		if (i == len)						\
 			break;						\
 		c = t[i];						\
-		x = step_##dense(a, s, byte_class[c]);			\
+		x = s < ndense ? dense[s * NCLASS + byte_class[c]] :	\
+				 step_##width(a, s, byte_class[c]);	\
 		wc += c == ' ';						\
 		s = x & ~(1u << (bits - 1));				\
 		if (x >> (bits - 1)) {					\
-			vigil_error r = report(a, n, a->old[s], i, wc, h); \
+			vigil_error r = report(a, n->text, s, i, wc, h); \
 			if (r != VIGIL_OK)				\
 				return r;				\
 		}							\
@@ -395,11 +489,17 @@ automaton_scan(const struct automaton *a, const struct norm *n,
 {
 	const unsigned char *t = (const unsigned char *)n->text;
 	const uint8_t *byte_class = a->byte_class;
+	const size_t len = n->len, ndense = a->ndense;
+	const bool skip = a->skip;
 	uint32_t s = 0, wc = 0;
 
 	if (a->dense16) {
+		const uint16_t *dense = a->dense16;
+
 		SCAN(dense16, 16)
 	} else {
+		const uint32_t *dense = a->dense32;
+
 		SCAN(dense32, 32)
 	}
 	return VIGIL_OK;

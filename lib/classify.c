@@ -443,54 +443,62 @@ scratch_size(const struct ruleset *rs, vigil_classification *res)
 }
 
 /* File every hit under the rule elements that hold its literal; note the
- * rules touched. Only rules with a hit for every element can fire. */
+ * rules touched. Only rules with a hit for every element can fire. The
+ * arrays are read through locals: stores to the byte masks may alias
+ * anything, and would make the compiler reload them every time. */
 static vigil_error
 candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 {
-	size_t nl = 0, nfull = 0;
+	size_t nl = 0, nfull = 0, ntouched = 0;
 	vigil_error r = scratch_size(rs, res);
+	const struct hit *hv = res->hits.v;
+	const size_t nh = res->hits.n;
+	const uint32_t *elem_off = rs->elem_off, *elem_code = rs->elem_code;
+	const uint8_t *full = rs->full;
+	uint8_t *mask = res->mask;
+	uint32_t *touched = res->touched, *head = res->head;
 
 	*nt = 0;
-	for (size_t i = 0; i < res->hits.n && r == VIGIL_OK; i++) {
-		uint32_t lit = res->hits.v[i].lit;
+	if (r != VIGIL_OK)
+		return r;
+	for (size_t i = 0; i < nh; i++) {
+		uint32_t lit = hv[i].lit;
 
-		for (uint32_t j = rs->elem_off[lit]; j < rs->elem_off[lit + 1]; j++) {
-			uint32_t code = rs->elem_code[j], k = code >> 3;
+		for (uint32_t j = elem_off[lit], je = elem_off[lit + 1]; j < je; j++) {
+			uint32_t code = elem_code[j], k = code >> 3;
 
-			if (!res->mask[k])
-				res->touched[(*nt)++] = k;
-			res->mask[k] |= (uint8_t)(1u << (code & 7));
+			if (!mask[k])
+				touched[ntouched++] = k;
+			mask[k] |= (uint8_t)(1u << (code & 7));
 		}
 	}
-	for (size_t t = 0; t < *nt; t++)
-		nfull += res->mask[res->touched[t]] == rs->full[res->touched[t]];
+	*nt = ntouched;
+	for (size_t t = 0; t < ntouched; t++)
+		nfull += mask[touched[t]] == full[touched[t]];
 	/* Second pass, only when some rule can fire: file the hits, last
 	 * first, so each list runs in text order. */
-	for (size_t i = res->hits.n; nfull && i-- > 0 && r == VIGIL_OK;) {
-		uint32_t lit = res->hits.v[i].lit;
-
-		size_t nel = rs->elem_off[lit + 1] - rs->elem_off[lit];
+	for (size_t i = nh; nfull && i-- > 0;) {
+		uint32_t lit = hv[i].lit;
+		size_t nel = elem_off[lit + 1] - elem_off[lit];
 
 		if (res->nlink < nl + nel) {
 			size_t a = (nl + nel) * 2;
 			struct link *v = realloc(res->link, a * sizeof(*v));
-			if (!v) {
-				r = VIGIL_E_NOMEM;
-				break;
-			}
+			if (!v)
+				return VIGIL_E_NOMEM;
 			res->link = v;
 			res->nlink = a;
 		}
-		for (uint32_t j = rs->elem_off[lit]; j < rs->elem_off[lit + 1]; j++) {
-			uint32_t code = rs->elem_code[j], k = code >> 3;
+		for (uint32_t j = elem_off[lit], je = elem_off[lit + 1]; j < je; j++) {
+			uint32_t code = elem_code[j], k = code >> 3;
 
-			if (res->mask[k] != rs->full[k])
+			if (mask[k] != full[k])
 				continue;
-			res->link[nl] = (struct link){ (uint32_t)i, res->head[code] };
-			res->head[code] = (uint32_t)nl++;
+			res->link[nl] = (struct link){ (uint32_t)i, head[code] };
+			head[code] = (uint32_t)nl++;
 		}
 	}
-	return r;
+	return VIGIL_OK;
 }
 
 /* Find hits for every element of rule k in place; their span. */
@@ -522,9 +530,15 @@ score(const vigil_classifier *c, vigil_classification *res)
 	r = candidates(rs, res, &nt);
 	for (size_t t = 0; t < nt; t++) {
 		uint32_t k = res->touched[t], s = 0, e = 0;
-		const struct rule *rule = &rs->rules[k];
-		bool full = res->mask[k] == rs->full[k];
-		if (r == VIGIL_OK && full && first_chain(res, rule, k, &s, &e)) {
+		const struct rule *rule;
+
+		if (res->mask[k] != rs->full[k]) {
+			res->mask[k] = 0;  /* only complete rules filed hits */
+			continue;
+		}
+		res->mask[k] = 0;
+		rule = &rs->rules[k];
+		if (r == VIGIL_OK && first_chain(res, rule, k, &s, &e)) {
 			if (rule->weight > 0)
 				pos[rule->cat] += rule->weight;
 			else
@@ -532,7 +546,6 @@ score(const vigil_classifier *c, vigil_classification *res)
 			r = match_add(res, rule->cat, k, n->start[s],
 				      n->start[e]);
 		}
-		res->mask[k] = 0;
 		for (size_t el = 0; el < rule->nelem; el++)
 			res->head[k << 3 | el] = UINT32_MAX;
 	}

@@ -100,8 +100,10 @@ is_time(const char *p, size_t len)
 static bool
 word_in(const char *t, size_t len, const char *const *list, size_t n)
 {
+	/* The first letter first: most words are in no list. */
 	for (size_t i = 0; i < n; i++)
-		if (strlen(list[i]) == len && memcmp(list[i], t, len) == 0)
+		if (list[i][0] == t[0] && strncmp(list[i], t, len) == 0 &&
+		    list[i][len] == '\0')
 			return true;
 	return false;
 }

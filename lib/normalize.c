@@ -449,6 +449,7 @@ norm_ascii(struct norm *n, const unsigned char *p, size_t len,
 		unsigned nl = 0, nd = 0;
 		uint32_t last = 0;
 		bool symbol = false, odd = false;
+		char c1 = 0, c2 = 0;  /* the token's last two output bytes */
 
 		while (i < len && cls[p[i]] == F_SEP)
 			i++;
@@ -460,24 +461,30 @@ norm_ascii(struct norm *n, const unsigned char *p, size_t len,
 			if (p[i] == '@') {
 				t[o] = '@';
 				st[o++] = (uint32_t)i;
+				c1 = '@';
 			}
 			i++;
 		}
 		for (; i < len; i++) {
-			uint8_t k = cls[p[i]];
+			unsigned char b = p[i];
+			uint8_t k = cls[b];
 
 			if (k == F_ALPHA) {
-				char g = ascii_fold[p[i]];
+				char g = (char)(b | 0x20);  /* ascii_fold[] of a letter */
 
-				odd |= symbol || (o - at >= 2 && t[o - 1] == g &&
-						  t[o - 2] == g);
+				/* A third letter in a row is stretched ("diiie"). */
+				odd |= symbol | ((g == c1) & (g == c2));
+				c2 = c1;
+				c1 = g;
 				t[o] = g;
 				st[o++] = (uint32_t)i;
 				nl++;
 				last = (uint32_t)i + 1;
 			} else if (k == F_DIGIT) {
 				odd |= symbol;
-				t[o] = (char)p[i];
+				c2 = c1;
+				c1 = (char)b;
+				t[o] = (char)b;
 				st[o++] = (uint32_t)i;
 				nd++;
 				last = (uint32_t)i + 1;

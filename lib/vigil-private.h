@@ -615,8 +615,21 @@ size_t automaton_states(const struct automaton *a);
 /* Append every literal found in n->text to h. */
 vigil_error automaton_scan(const struct automaton *a, const struct norm *n,
 			   struct hits *h);
-vigil_error hits_add(struct hits *h, uint32_t lit, uint32_t ws, uint32_t we,
-		     uint32_t s, uint32_t e);
+/* Append a hit; grows the array (to at most 2^20 hits) when full. */
+vigil_error hits_grow(struct hits *h);
+static inline vigil_error
+hits_add(struct hits *h, uint32_t lit, uint32_t ws, uint32_t we, uint32_t s,
+	 uint32_t e)
+{
+	if (h->n == h->alloc) {
+		vigil_error r = hits_grow(h);
+
+		if (r != VIGIL_OK)
+			return r;
+	}
+	h->v[h->n++] = (struct hit){ lit, ws, we, s, e };
+	return VIGIL_OK;
+}
 
 /* doxx.c: detectors for private information that are not words. */
 /* Append detector hits (phone numbers, addresses, e-mail, plates, dates,
