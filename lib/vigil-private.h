@@ -194,6 +194,13 @@ vigil_error check_vfail(const struct check_failure *f, char *errbuf, uint64_t se
 			const char *check, const char *fmt, va_list ap);
 
 
+/* config.c */
+/* vigil_config_load() on `size` bytes in memory, named `name` in messages
+ * (the fuzz target's way in). */
+vigil_error config_load_buffer(const char *name, const char *data, size_t size,
+			       vigil_config **out, vigil_conf_problem_fn problem, void *userdata,
+			       char *errbuf);
+
 /* ingest.c */
 /* A capture entry for a post fetched by a connector; its payload bytes are
  * the blob, byte for byte. */
