@@ -2,7 +2,8 @@
 # Run every fuzz target with libFuzzer (clang, AddressSanitizer, UBSan) for
 # SECONDS each (default 60), starting from its saved corpus, and print the
 # executions and coverage of each run. New crashes are left in
-# build-fuzz/crashes/. Usage: contrib/fuzz.sh [SECONDS] [TARGET...]
+# build-fuzz/crashes/. A target's dictionary, tests/fuzz/TARGET.dict, is
+# used when there is one. Usage: contrib/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -24,8 +25,12 @@ for t in "${targets[@]}"; do
   work=$(mktemp -d)
   cp -r "tests/fuzz/corpus/$t/." "$work/"
   log=build-fuzz/fuzz-$t.log
+  dict=()
+  if [ -f "tests/fuzz/$t.dict" ]; then
+    dict=(-dict="tests/fuzz/$t.dict")
+  fi
   set +e
-  "build-fuzz/tests/fuzz/fuzz-$t" -max_total_time="$secs" -print_final_stats=1 \
+  "build-fuzz/tests/fuzz/fuzz-$t" -max_total_time="$secs" -print_final_stats=1 "${dict[@]}" \
     -artifact_prefix=build-fuzz/crashes/"$t"- "$work" >"$log" 2>&1
   rc=$?
   set -e

@@ -227,6 +227,7 @@ send_mail(const vigil_config *cfg, const char *to, const char *subject, const ch
 		     "Content-Type: text/plain; charset=utf-8\r\nMIME-Version: 1.0\r\n\r\n%s\r\n",
 		     cfg->smtp_from ? cfg->smtp_from : "vigil@localhost", to, subject, date, text) < 0)
 		return VIGIL_E_NOMEM;
+	http_global_init();
 	c = curl_easy_init();
 	rcpt = curl_slist_append(NULL, to);
 	if (!c || !rcpt) {
@@ -266,10 +267,7 @@ send_mail(const vigil_config *cfg, const char *to, const char *subject, const ch
 		r = vigil_fail(errbuf, VIGIL_E_NET, "e-mail to %s via %s: %s", to, cfg->smtp_url,
 			       curl_easy_strerror(cc));
 out:
-	if (password) {
-		sodium_memzero(password, strlen(password));
-		free(password);
-	}
+	secret_free(password);
 	curl_slist_free_all(rcpt);
 	if (c)
 		curl_easy_cleanup(c);

@@ -140,6 +140,28 @@ fail:
 	return false;
 }
 
+static void
+free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+/* A list key given again replaces the list it gave before. */
+static void
+set_list(char ***field, size_t *n, const char *value)
+{
+	char **list;
+	size_t count;
+
+	if (!split_list(value, &list, &count))
+		return;
+	free_list(*field, *n);
+	*field = list;
+	*n = count;
+}
+
 static bool
 set_str(char **field, const char *value)
 {
@@ -289,9 +311,9 @@ clinician_key_value(struct cparse *p, const char *name, const char *value)
 	if (strcmp(name, "name") == 0) {
 		set_str(&k->name, value);
 	} else if (strcmp(name, "aliases") == 0) {
-		split_list(value, &k->aliases, &k->n_aliases);
+		set_list(&k->aliases, &k->n_aliases, value);
 	} else if (strcmp(name, "handles") == 0) {
-		split_list(value, &k->handles, &k->n_handles);
+		set_list(&k->handles, &k->n_handles, value);
 	} else if (strcmp(name, "alert_webhook") == 0) {
 		check_url(p, p->line, name, value);
 		set_str(&k->alert_webhook, value);
@@ -544,9 +566,10 @@ vigil_config_clinician(const vigil_config *c, const char *id)
 	return NULL;
 }
 
-VIGIL_EXPORT vigil_error
-vigil_config_load(const char *path, vigil_config **out, vigil_conf_problem_fn problem,
-		  void *userdata, char *errbuf)
+/* Parse an open stream; `path` names it in messages and in the result. */
+static vigil_error
+config_parse(const char *path, FILE *f, vigil_config **out, vigil_conf_problem_fn problem,
+	     void *userdata, char *errbuf)
 {
 	struct cparse p;
 	vigil_config *c;
@@ -556,13 +579,9 @@ vigil_config_load(const char *path, vigil_config **out, vigil_conf_problem_fn pr
 	p.path = path;
 	p.problem = problem;
 	p.userdata = userdata;
-	p.f = fopen(path, "re");
-	if (!p.f)
-		return vigil_fail(errbuf, errno == ENOENT ? VIGIL_E_NOTFOUND : VIGIL_E_IO,
-				  "Failed to open '%s': %s", path, strerror(errno));
+	p.f = f;
 	c = calloc(1, sizeof(*c));
 	if (!c || !(c->path = strdup(path))) {
-		fclose(p.f);
 		free(c);
 		return VIGIL_E_NOMEM;
 	}
@@ -574,7 +593,6 @@ vigil_config_load(const char *path, vigil_config **out, vigil_conf_problem_fn pr
 	p.c = c;
 	p.section[0] = '\0';
 	rc = ini_parse_stream(reader, &p, handler, &p);
-	fclose(p.f);
 	if (rc > 0)
 		problem_at(&p, (unsigned)rc, "syntax error (expected [section] or key = value)");
 	else if (rc < 0)
@@ -589,12 +607,36 @@ vigil_config_load(const char *path, vigil_config **out, vigil_conf_problem_fn pr
 	return VIGIL_OK;
 }
 
-static void
-free_list(char **list, size_t n)
+VIGIL_EXPORT vigil_error
+vigil_config_load(const char *path, vigil_config **out, vigil_conf_problem_fn problem,
+		  void *userdata, char *errbuf)
 {
-	for (size_t i = 0; i < n; i++)
-		free(list[i]);
-	free(list);
+	vigil_error r;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return vigil_fail(errbuf, errno == ENOENT ? VIGIL_E_NOTFOUND : VIGIL_E_IO,
+				  "Failed to open '%s': %s", path, strerror(errno));
+	r = config_parse(path, f, out, problem, userdata, errbuf);
+	fclose(f);
+	return r;
+}
+
+vigil_error
+config_load_buffer(const char *name, const char *data, size_t size, vigil_config **out,
+		   vigil_conf_problem_fn problem, void *userdata, char *errbuf)
+{
+	vigil_error r;
+	FILE *f;
+
+	f = fmemopen(size ? (void *)data : (void *)"", size, "r");
+	if (!f)
+		return vigil_fail(errbuf, VIGIL_E_NOMEM, "Failed to open '%s' in memory: %s", name,
+				  strerror(errno));
+	r = config_parse(name, f, out, problem, userdata, errbuf);
+	fclose(f);
+	return r;
 }
 
 VIGIL_EXPORT void

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "vigil-private.h"
 
 /* Take the refresh token of a session cached for this account and
@@ -27,8 +29,8 @@ session_load(vigil_source *src, char *errbuf)
 {
 	char *text = NULL;
 	size_t len;
-	json_t *o;
-	const char *account, *server, *refresh;
+	struct jdoc *d = NULL;
+	const char *account = NULL, *server = NULL, *refresh = NULL;
 	vigil_error r;
 
 	r = secret_read(src->session_file, &text, &len, errbuf);
@@ -36,17 +38,18 @@ session_load(vigil_source *src, char *errbuf)
 		return VIGIL_OK;
 	if (r != VIGIL_OK)
 		return r;
-	o = json_loadb(text, len, 0, NULL);
-	account = jstr(o, "account");
-	server = jstr(o, "server");
-	refresh = jstr(o, "refreshJwt");
+	if (jdoc_parse(text, len, &d, NULL) == VIGIL_OK && jd_is(d, 0, JOBJECT)) {
+		account = jd_gets(d, 0, "account");
+		server = jd_gets(d, 0, "server");
+		refresh = jd_gets(d, 0, "refreshJwt");
+	}
 	if (account && server && refresh && strcmp(account, src->account) == 0 &&
-	    strcmp(server, src->base_url) == 0 && !(src->refresh = strdup(refresh)))
+	    strcmp(server, src->base_url) == 0 && !(src->refresh = secret_strdup(refresh)))
 		r = VIGIL_E_NOMEM;
 	else if (!refresh)
 		log_warn("bluesky: session file '%s' is malformed, ignoring",
 			 src->session_file);
-	json_decref(o);
+	jdoc_wipe_free(d);
 	secret_free(text);
 	return r;
 }
@@ -55,14 +58,25 @@ static void
 session_save(vigil_source *src)
 {
 	char err[VIGIL_ERRBUF_SIZE];
-	json_t *o;
-	char *text;
+	json_t *o, *refresh;
+	char *text = NULL;
+	size_t n = 0;
 
 	o = json_pack("{s:s,s:s,s:s,s:s}", "account", src->account, "server",
 		      src->base_url, "did", src->did, "refreshJwt", src->refresh);
-	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	/* Dumped straight into secret memory (json_dumps() would grow a
+	 * heap buffer), and jansson's copy of the token wiped. */
+	if (o)
+		n = json_dumpb(o, NULL, 0, JSON_COMPACT);
+	if (n && (text = secret_alloc(n + 1))) {
+		json_dumpb(o, text, n, JSON_COMPACT);
+		text[n] = '\0';
+	}
+	refresh = json_object_get(o, "refreshJwt");
+	if (json_is_string(refresh))
+		sodium_memzero((char *)json_string_value(refresh), json_string_length(refresh));
 	json_decref(o);
-	if (!text || vigil_write_file(src->session_file, text, strlen(text), 0600,
+	if (!text || vigil_write_file(src->session_file, text, n, 0600,
 				      err) != VIGIL_OK)
 		log_warn("bluesky: could not save the session to '%s', ignoring",
 			 src->session_file);
@@ -94,8 +108,9 @@ static vigil_error
 bluesky_auth_request(vigil_source *src, struct http_request *req,
 		     char *errbuf)
 {
-	json_t *o;
+	json_t *o, *pw;
 	char *body;
+	size_t n;
 	vigil_error r;
 
 	if (src->refresh) {
@@ -113,11 +128,21 @@ bluesky_auth_request(vigil_source *src, struct http_request *req,
 		return r;
 	o = json_pack("{s:s,s:s}", "identifier", src->account, "password",
 		      src->secret);
-	body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	/* Dumped at its exact size (json_dumps() would leave the password
+	 * in the heap buffers it outgrew), and jansson's copy wiped. */
+	n = o ? json_dumpb(o, NULL, 0, JSON_COMPACT) : 0;
+	body = n ? malloc(n + 1) : NULL;
+	if (body) {
+		json_dumpb(o, body, n, JSON_COMPACT);
+		body[n] = '\0';
+	}
+	pw = json_object_get(o, "password");
+	if (json_is_string(pw))
+		sodium_memzero((char *)json_string_value(pw), json_string_length(pw));
 	json_decref(o);
 	if (!body)
 		return VIGIL_E_NOMEM;
-	http_request_body(req, body, strlen(body));
+	http_request_body(req, body, n);
 	return http_request_header(req, "Content-Type: application/json");
 }
 
@@ -125,14 +150,17 @@ static vigil_error
 bluesky_auth_parse(vigil_source *src, const struct http_response *resp,
 		   char *errbuf)
 {
-	json_t *o;
-	const char *access, *refresh, *did;
+	struct jdoc *d = NULL;
+	const char *access = NULL, *refresh = NULL, *did = NULL;
 	vigil_error r = VIGIL_OK;
 
-	o = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
-	access = jstr(o, "accessJwt");
-	refresh = jstr(o, "refreshJwt");
-	did = jstr(o, "did");
+	/* jdoc, not jansson: its one copy of the answer is wiped below. */
+	if (jdoc_parse(resp->body.data ? resp->body.data : "", resp->body.len, &d,
+		       NULL) == VIGIL_OK && jd_is(d, 0, JOBJECT)) {
+		access = jd_gets(d, 0, "accessJwt");
+		refresh = jd_gets(d, 0, "refreshJwt");
+		did = jd_gets(d, 0, "did");
+	}
 	if (!access || !refresh || !did) {
 		r = vigil_fail(errbuf, VIGIL_E_AUTH,
 			       "bluesky: session response lacks tokens or DID");
@@ -141,15 +169,15 @@ bluesky_auth_parse(vigil_source *src, const struct http_response *resp,
 	secret_free(src->bearer);
 	secret_free(src->refresh);
 	free(src->did);
-	src->bearer = strdup(access);
-	src->refresh = strdup(refresh);
+	src->bearer = secret_strdup(access);
+	src->refresh = secret_strdup(refresh);
 	src->did = strdup(did);
 	if (!src->bearer || !src->refresh || !src->did)
 		r = VIGIL_E_NOMEM;
 	else if (src->session_file)
 		session_save(src);
 out:
-	json_decref(o);
+	jdoc_wipe_free(d);
 	return r;
 }
 

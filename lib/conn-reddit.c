@@ -43,7 +43,7 @@ reddit_setup(vigil_source *src, char *errbuf)
 	snprintf(src->user_agent, sizeof(src->user_agent),
 		 "linux:vigil:%s (by /u/%s)", VIGIL_VERSION,
 		 src->account ? src->account : user ? user : "vigil");
-	free(user);
+	secret_free(user);
 	return VIGIL_OK;
 }
 
@@ -71,12 +71,11 @@ reddit_auth_request(vigil_source *src, struct http_request *req,
 			       "client_id, client_secret, username or password");
 		goto out;
 	}
-	if (asprintf(&basic, "%s:%s", id, secret) < 0) {
-		basic = NULL;
+	basic = secret_printf("%s:%s", id, secret);
+	if (!basic)
 		goto out;
-	}
 	blen = vigil_b64_len(strlen(basic));
-	b64 = malloc(blen);
+	b64 = secret_alloc(blen);
 	eu = http_escape(user);
 	ep = http_escape(pass);
 	if (!b64 || !eu || !ep)
@@ -100,9 +99,9 @@ out:
 	secret_free(pass);
 	secret_free(basic);
 	secret_free(b64);
-	secret_free(eu);
-	secret_free(ep);
-	secret_free(body);
+	wipe_free(eu);
+	wipe_free(ep);
+	wipe_free(body);  /* heap: http_request_clear() wipes and frees it */
 	return r;
 }
 
@@ -110,26 +109,32 @@ static vigil_error
 reddit_auth_parse(vigil_source *src, const struct http_response *resp,
 		  char *errbuf)
 {
-	json_t *o = json_loadb(resp->body.data ? resp->body.data : "",
-			       resp->body.len, 0, NULL);
-	const char *tok = jstr(o, "access_token");
-	json_int_t expires = json_integer_value(json_object_get(o, "expires_in"));
+	struct jdoc *d = NULL;
+	const char *tok = NULL, *error = NULL;
+	double expires = 0;
 	vigil_error r = VIGIL_OK;
 
+	/* jdoc, not jansson: its one copy of the answer is wiped below. */
+	if (jdoc_parse(resp->body.data ? resp->body.data : "", resp->body.len, &d,
+		       NULL) == VIGIL_OK && jd_is(d, 0, JOBJECT)) {
+		tok = jd_gets(d, 0, "access_token");
+		error = jd_gets(d, 0, "error");
+		jd_num(d, jd_get(d, 0, "expires_in"), &expires);
+	}
 	if (!tok) {
 		r = vigil_fail(errbuf, VIGIL_E_AUTH, "reddit: no access token (%s)",
-			       jstr(o, "error") ? jstr(o, "error") : "no error given");
+			       error ? error : "no error given");
 		goto out;
 	}
 	secret_free(src->bearer);
-	src->bearer = strdup(tok);
+	src->bearer = secret_strdup(tok);
 	if (!src->bearer)
 		r = VIGIL_E_NOMEM;
 	/* Renew a minute early. */
-	src->bearer_expires_ms = expires > 60 ?
-		vigil_now_ms() + (expires - 60) * 1000 : 0;
+	src->bearer_expires_ms = expires > 60 && expires < 86400.0 * 365 ?
+		vigil_now_ms() + (int64_t)((expires - 60) * 1000) : 0;
 out:
-	json_decref(o);
+	jdoc_wipe_free(d);
 	return r;
 }
 

@@ -13,6 +13,7 @@
  * before committing its cursor never skips a post, even across a crash.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +41,65 @@ connector_find(const char *name)
 	return NULL;
 }
 
+/*
+ * Secrets (token file contents, passwords, session tokens) live in
+ * sodium_malloc() memory: guard pages, kept out of core dumps
+ * (MADV_DONTDUMP), locked in RAM where the memlock limit allows, wiped on
+ * free. Each takes a few pages of address space, one of them locked.
+ */
+char *
+secret_alloc(size_t size)
+{
+	/* Callers of the library need not have called vigil_init(). */
+	if (sodium_init() < 0)
+		return NULL;
+	return sodium_malloc(size);
+}
+
+char *
+secret_strndup(const char *s, size_t n)
+{
+	char *p = secret_alloc(n + 1);
+
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *
+secret_strdup(const char *s)
+{
+	return secret_strndup(s, strlen(s));
+}
+
+char *
+secret_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(p = secret_alloc((size_t)n + 1)))
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
 void
 secret_free(char *s)
+{
+	sodium_free(s);  /* wipes; NULL is a no-op */
+}
+
+void
+wipe_free(char *s)
 {
 	if (!s)
 		return;
@@ -76,7 +134,8 @@ secret_read(const char *path, char **out, size_t *len, char *errbuf)
 			       (unsigned)(st.st_mode & 0777));
 		goto out;
 	}
-	buf = malloc(SECRET_MAX + 1);
+	/* Straight from the kernel into secret memory: no stdio buffer. */
+	buf = secret_alloc(SECRET_MAX + 1);
 	if (!buf) {
 		r = VIGIL_E_NOMEM;
 		goto out;
@@ -98,19 +157,15 @@ secret_read(const char *path, char **out, size_t *len, char *errbuf)
 		goto out;
 	}
 	/* Keep only what the secret needs: a daemon holds one per source. */
-	*out = malloc(got + 1);
+	*out = secret_strndup(buf, got);
 	if (!*out) {
 		r = VIGIL_E_NOMEM;
 		goto out;
 	}
-	memcpy(*out, buf, got + 1);
 	*len = got;
 	r = VIGIL_OK;
 out:
-	if (buf) {
-		sodium_memzero(buf, SECRET_MAX + 1);
-		free(buf);
-	}
+	sodium_free(buf);
 	close(fd);
 	return r;
 }
@@ -125,7 +180,7 @@ secret_field(const char *secret, const char *key)
 		size_t n = strcspn(p, "\r\n");
 
 		if (n > klen && strncmp(p, key, klen) == 0 && p[klen] == '=')
-			return strndup(p + klen + 1, n - klen - 1);
+			return secret_strndup(p + klen + 1, n - klen - 1);
 		p += n;
 		p += strspn(p, "\r\n");
 	}
@@ -222,10 +277,7 @@ vigil_source_free(vigil_source *src)
 {
 	if (!src)
 		return;
-	if (src->secret) {
-		sodium_memzero(src->secret, src->secret_len);
-		free(src->secret);
-	}
+	secret_free(src->secret);
 	secret_free(src->bearer);
 	secret_free(src->refresh);
 	free(src->did);

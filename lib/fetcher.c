@@ -42,20 +42,12 @@ struct vigil_fetcher {
 	struct fetch *done;    /* finished, oldest first */
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void
-curl_init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 VIGIL_EXPORT vigil_error
 vigil_fetcher_new(vigil_fetcher **out)
 {
 	vigil_fetcher *f;
 
-	pthread_once(&curl_once, curl_init_once);
+	http_global_init();
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return VIGIL_E_NOMEM;

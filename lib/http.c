@@ -15,6 +15,8 @@
  *   scheme, host and path of a URL, never its query.
  */
 #include <arpa/inet.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,62 @@
 #include "vigil-private.h"
 
 #define HTTP_MAX_HEADERS (64 * 1024)
+
+/*
+ * libcurl copies what we give it: headers with tokens and request bodies
+ * with passwords go into its request buffer, the SMTP password into its
+ * own strings and the AUTH exchange. It frees them without wiping, so
+ * its memory functions wipe every block it frees or outgrows
+ * (curl_global_init_mem()). Only libcurl's own allocations: not those of
+ * the TLS library beneath it.
+ */
+static void
+wipe_block(void *p)
+{
+	if (p)
+		sodium_memzero(p, malloc_usable_size(p));
+}
+
+static void
+curl_wipe_free(void *p)
+{
+	wipe_block(p);
+	free(p);
+}
+
+static void *
+curl_wipe_realloc(void *p, size_t n)
+{
+	size_t have;
+	void *q;
+
+	if (!p)
+		return malloc(n);
+	have = malloc_usable_size(p);
+	if (n <= have && n > 0)
+		return p;  /* fits already: nothing is left behind */
+	q = malloc(n ? n : 1);
+	if (!q)
+		return NULL;
+	memcpy(q, p, have < n ? have : n);
+	curl_wipe_free(p);
+	return q;
+}
+
+static void
+global_init_once(void)
+{
+	curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, curl_wipe_free, curl_wipe_realloc,
+			     strdup, calloc);
+}
+
+void
+http_global_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, global_init_once);
+}
 
 bool
 http_host_is_loopback(const char *host)

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "vigil-private.h"
 
 #define JDOC_MAX_DEPTH 512
@@ -390,7 +392,7 @@ jdoc_parse(const char *text, size_t len, struct jdoc **out, char *errbuf)
 	d = NULL;
 	r = VIGIL_OK;
 out:
-	jdoc_free(d);
+	jdoc_wipe_free(d);  /* rare, and the text may have held a secret */
 	return r;
 }
 
@@ -402,6 +404,14 @@ jdoc_free(struct jdoc *d)
 	free(d->tok);
 	free(d->copy);
 	free(d);
+}
+
+void
+jdoc_wipe_free(struct jdoc *d)
+{
+	if (d && d->copy)
+		sodium_memzero(d->copy, d->len + 1);
+	jdoc_free(d);
 }
 
 jref

@@ -194,6 +194,13 @@ vigil_error check_vfail(const struct check_failure *f, char *errbuf, uint64_t se
 			const char *check, const char *fmt, va_list ap);
 
 
+/* config.c */
+/* vigil_config_load() on `size` bytes in memory, named `name` in messages
+ * (the fuzz target's way in). */
+vigil_error config_load_buffer(const char *name, const char *data, size_t size,
+			       vigil_config **out, vigil_conf_problem_fn problem, void *userdata,
+			       char *errbuf);
+
 /* ingest.c */
 /* A capture entry for a post fetched by a connector; its payload bytes are
  * the blob, byte for byte. */
@@ -238,6 +245,9 @@ typedef int32_t jref;          /* a token index; JNONE: absent */
 vigil_error jdoc_parse(const char *text, size_t len, struct jdoc **out,
 		       char *errbuf);
 void jdoc_free(struct jdoc *d);
+/* jdoc_free(), wiping the document's copy of the text first: for answers
+ * that hold tokens. */
+void jdoc_wipe_free(struct jdoc *d);
 jref jd_get(const struct jdoc *d, jref obj, const char *key);
 /* A dotted member path such as "author.did". */
 jref jd_path(const struct jdoc *d, jref v, const char *path);
@@ -269,6 +279,9 @@ jd_count(const struct jdoc *d, jref v)
 vigil_error html_to_text(const char *html, size_t len, struct vbuf *out);
 
 /* http.c: one transfer on libcurl. */
+/* Initialise libcurl, once, with memory functions that wipe what they
+ * free; before any other libcurl call that allocates (curl_easy_init()). */
+void http_global_init(void);
 struct http_options {
 	long connect_timeout_ms;
 	long timeout_ms;
@@ -447,10 +460,10 @@ struct vigil_source {
 	const struct connector *conn;
 	char *base_url, *auth_url, *query, *account, *channel, *video;
 	bool search;
-	char *secret;                 /* token file contents; wiped on free */
+	char *secret;                 /* token file contents (secret memory) */
 	size_t secret_len;
-	char *bearer;                 /* session token from auth; wiped */
-	char *refresh;                /* Bluesky refresh token; wiped */
+	char *bearer;                 /* session token from auth (secret memory) */
+	char *refresh;                /* Bluesky refresh token (secret memory) */
 	char *did;                    /* Bluesky account DID */
 	char *session_file;           /* Bluesky session cache, or NULL */
 	char *ca_file;                /* CA certificates (PEM), or NULL */
@@ -480,12 +493,22 @@ vigil_error query_add(struct vbuf *q, const char *name, const char *value);
 vigil_error req_get(struct http_request *req, const vigil_source *src,
 		    const char *path, const struct vbuf *query);
 /* Mark from a key and an RFC 3339 time, for client-side stops. */
-/* Read a secret file: bounded, refused if group/other may read it. */
+/* Secret strings live in sodium_malloc() memory (out of core dumps,
+ * wiped on free): each of these returns one, or NULL; free it with
+ * secret_free() (NULL is a no-op), never with free(). */
+char *secret_alloc(size_t size);
+char *secret_strndup(const char *s, size_t n);
+char *secret_strdup(const char *s);
+char *secret_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void secret_free(char *s);
+/* Read a secret file: bounded, refused if group/other may read it; read
+ * into secret memory without a stdio buffer. */
 vigil_error secret_read(const char *path, char **out, size_t *len,
 			char *errbuf);
-void secret_free(char *s);
-/* Value of "key=value" line in a secret; caller frees with secret_free. */
+/* Value of "key=value" line in a secret, in secret memory. */
 char *secret_field(const char *secret, const char *key);
+/* A heap string that held a secret: wiped, then free()d. NULL is a no-op. */
+void wipe_free(char *s);
 /* normalize.c: folded text with a map back to original byte offsets. */
 #define NORM_MAX (16u << 20)  /* longest text normalised, in bytes */
 struct nunit;
