@@ -13,6 +13,8 @@
  * before committing its cursor never skips a post, even across a crash.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -43,17 +45,72 @@ connector_find(const char *name)
 
 /*
  * Secrets (token file contents, passwords, session tokens) live in
- * sodium_malloc() memory: guard pages, kept out of core dumps
- * (MADV_DONTDUMP), locked in RAM where the memlock limit allows, wiped on
- * free. Each takes a few pages of address space, one of them locked.
+ * sodium_malloc() memory: kept out of core dumps (MADV_DONTDUMP), locked
+ * in RAM where the memlock limit allows, wiped on free. They are small and
+ * many (a token or two per source, a thousand sources on a security
+ * office's server), and sodium_malloc() spends a locked page and two guard
+ * pages on each, so small ones are carved from shared slabs of SLAB bytes
+ * in size classes of 32 << c bytes (header included); a freed one is
+ * wiped and kept for reuse. Larger ones get their own sodium_malloc().
  */
+#define SLAB (64 * 1024)
+#define CLASSES 7                 /* 32 .. 2048 bytes */
+#define OWN UINT32_MAX            /* its own sodium_malloc() */
+
+struct secret_hdr {
+	uint32_t cls;
+	uint32_t pad;
+	void *next;               /* free list, while free */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	char *slab;
+	size_t used;
+	struct secret_hdr *free[CLASSES];
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
 char *
 secret_alloc(size_t size)
 {
+	struct secret_hdr *h = NULL;
+	size_t need;
+	uint32_t c = 0;
+
 	/* Callers of the library need not have called vigil_init(). */
-	if (sodium_init() < 0)
+	if (sodium_init() < 0 || size > SIZE_MAX - sizeof(*h))
 		return NULL;
-	return sodium_malloc(size);
+	need = size + sizeof(*h);
+	while (c < CLASSES && ((size_t)32 << c) < need)
+		c++;
+	if (c == CLASSES) {
+		h = sodium_malloc(need);
+		if (!h)
+			return NULL;
+		h->cls = OWN;
+		return (char *)(h + 1);
+	}
+	pthread_mutex_lock(&pool.lock);
+	if (pool.free[c]) {
+		h = pool.free[c];
+		pool.free[c] = h->next;
+	} else {
+		/* The tail of a full slab stays unused: slabs are few. */
+		if (!pool.slab || pool.used + ((size_t)32 << c) > SLAB) {
+			pool.slab = sodium_malloc(SLAB);
+			pool.used = 0;
+		}
+		if (pool.slab) {
+			h = (struct secret_hdr *)(pool.slab + pool.used);
+			pool.used += (size_t)32 << c;
+		}
+	}
+	pthread_mutex_unlock(&pool.lock);
+	if (!h)
+		return NULL;
+	h->cls = c;
+	h->next = NULL;
+	return (char *)(h + 1);
 }
 
 char *
@@ -95,7 +152,20 @@ secret_printf(const char *fmt, ...)
 void
 secret_free(char *s)
 {
-	sodium_free(s);  /* wipes; NULL is a no-op */
+	struct secret_hdr *h;
+
+	if (!s)
+		return;
+	h = (struct secret_hdr *)(void *)s - 1;
+	if (h->cls == OWN) {
+		sodium_free(h);  /* wipes */
+		return;
+	}
+	sodium_memzero(s, ((size_t)32 << h->cls) - sizeof(*h));
+	pthread_mutex_lock(&pool.lock);
+	h->next = pool.free[h->cls];
+	pool.free[h->cls] = h;
+	pthread_mutex_unlock(&pool.lock);
 }
 
 void
@@ -165,7 +235,7 @@ secret_read(const char *path, char **out, size_t *len, char *errbuf)
 	*len = got;
 	r = VIGIL_OK;
 out:
-	sodium_free(buf);
+	secret_free(buf);
 	close(fd);
 	return r;
 }
