@@ -431,9 +431,13 @@ check_edited(vigil_watch *w, struct wsource *s, uint64_t seq, const vigil_post *
 	vigil_error r;
 
 	if (!watch_recheck_text(w, seq, known)) {
-		r = captured_text_hash(w, seq, known, errbuf);
-		if (r != VIGIL_OK)
-			return r;
+		char err[VIGIL_ERRBUF_SIZE] = "";
+
+		/* Nothing to compare with is no edit, and no reason to stop. */
+		if (captured_text_hash(w, seq, known, err) != VIGIL_OK) {
+			log_warn("[source %s] %s", s->conf->name, err);
+			return watch_recheck_done(w, seq, false, now);
+		}
 	}
 	vigil_sha256(text, len, h);
 	vigil_hex(h, sizeof(h), hex);
