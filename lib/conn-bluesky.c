@@ -433,15 +433,10 @@ bluesky_exists_parse(vigil_source *src, const char *id,
 		if (jd_gets(d, p, "uri") && strcmp(jd_gets(d, p, "uri"), id) == 0)
 			found = p;
 	*exists = found != JNONE;
-	/* A post view that does not parse still exists; it has no text to
-	 * compare, so it is not an edit either. */
 	r = VIGIL_OK;
 	if (found != JNONE) {
 		r = bluesky_post(d, found, resp->body.data, resp->body.len, current);
-		if (r == VIGIL_E_PARSE) {
-			*current = NULL;
-			r = VIGIL_OK;
-		}
+		r = exists_current(r, current);
 	}
 	jdoc_free(d);
 	return r;

@@ -313,10 +313,7 @@ mastodon_exists_parse(vigil_source *src, const char *id,
 			return VIGIL_OK;
 		r = mastodon_post(d, 0, resp->body.data, resp->body.len, current);
 		jdoc_free(d);
-		if (r == VIGIL_E_PARSE) {
-			*current = NULL;
-			r = VIGIL_OK;
-		}
+		r = exists_current(r, current);
 		return r;
 	}
 	/* Mastodon says {"error":"Record not found"}; a 404 without that

@@ -378,14 +378,9 @@ reddit_exists_parse(vigil_source *src, const char *id,
 	dt = jd_get(d, child, "data");
 	*exists = jd_is(d, dt, JOBJECT) && !removed(jd_gets(d, dt, "author")) &&
 		!removed(jd_gets(d, dt, "body")) && !removed(jd_gets(d, dt, "selftext"));
-	/* A thing that does not parse still exists; it has no text to
-	 * compare, so it is not an edit either. */
 	if (*exists) {
 		r = reddit_post(d, child, resp->body.data, resp->body.len, current);
-		if (r == VIGIL_E_PARSE) {
-			*current = NULL;
-			r = VIGIL_OK;
-		}
+		r = exists_current(r, current);
 	}
 	jdoc_free(d);
 	return r;

@@ -218,14 +218,9 @@ youtube_exists_parse(vigil_source *src, const char *id,
 	jd_foreach(d, items, i, c)
 		if (jd_gets(d, c, "id") && strcmp(jd_gets(d, c, "id"), id) == 0)
 			found = c;
-	/* A comment that does not parse still exists; it has no text to
-	 * compare, so it is not an edit either. */
 	if (found != JNONE) {
 		r = youtube_comment(d, found, resp->body.data, resp->body.len, current);
-		if (r == VIGIL_E_PARSE) {
-			*current = NULL;
-			r = VIGIL_OK;
-		}
+		r = exists_current(r, current);
 	}
 	jdoc_free(d);
 	return r;

@@ -591,6 +591,18 @@ answer_load(const struct http_response *resp, const char *what,
 }
 
 vigil_error
+exists_current(vigil_error r, vigil_post **current)
+{
+	/* A post that does not parse still exists; it has no text to
+	 * compare, so it is not an edit either. */
+	if (r == VIGIL_E_PARSE) {
+		*current = NULL;
+		return VIGIL_OK;
+	}
+	return r;
+}
+
+vigil_error
 page_load(const struct http_response *resp, const char *const *path,
 	  const char *what, struct jdoc **doc, jref *items, char *errbuf)
 {

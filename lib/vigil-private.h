@@ -423,6 +423,9 @@ vigil_error page_load(const struct http_response *resp, const char *const *path,
 		      char *errbuf);
 /* Parse a whole answer (an existence check's) as JSON; errbuf names
  * `what` and says whether it was not JSON at all. */
+/* The outcome of parsing an existence check's post into *current: a
+ * post that does not parse exists all the same, with *current NULL. */
+vigil_error exists_current(vigil_error r, vigil_post **current);
 vigil_error answer_load(const struct http_response *resp, const char *what,
 			struct jdoc **doc, char *errbuf);
 

@@ -428,9 +428,10 @@ check_edited(vigil_watch *w, struct wsource *s, uint64_t seq, const vigil_post *
 	json_t *body;
 	uint8_t h[32];
 	char *detail;
+	bool stored = watch_recheck_text(w, seq, known);
 	vigil_error r;
 
-	if (!watch_recheck_text(w, seq, known)) {
+	if (!stored) {
 		char err[VIGIL_ERRBUF_SIZE] = "";
 
 		/* Nothing to compare with is no edit, and no reason to stop. */
@@ -441,8 +442,12 @@ check_edited(vigil_watch *w, struct wsource *s, uint64_t seq, const vigil_post *
 	}
 	vigil_sha256(text, len, h);
 	vigil_hex(h, sizeof(h), hex);
-	if (strcmp(hex, known) == 0)
-		return watch_recheck_done(w, seq, false, now);
+	if (strcmp(hex, known) == 0) {
+		/* Remember the capture's text, so later checks need not read
+		 * the capture entry again. */
+		r = stored ? VIGIL_OK : watch_recheck_set_text(w, seq, hex, errbuf);
+		return r == VIGIL_OK ? watch_recheck_done(w, seq, false, now) : r;
+	}
 	if (!now_post->payload)
 		return vigil_fail(errbuf, VIGIL_E_PARSE, "re-check of seq %" PRIu64 ": the "
 				  "answer has no payload", seq);
