@@ -61,7 +61,7 @@ alert_labels_of(const vigil_watch *w, json_t *body, char *out, size_t size)
 }
 
 vigil_error
-alert_queue(vigil_watch *w, uint64_t first, uint64_t last, char *errbuf)
+alert_queue(vigil_watch *w, const vigil_batch *b, uint64_t first, char *errbuf)
 {
 	sqlite3_stmt *find = NULL, *sent = NULL, *upd = NULL, *ins = NULL;
 	int64_t now = vigil_now_ms(), window = (int64_t)w->cfg->alert_group_window * 1000;
@@ -78,15 +78,15 @@ alert_queue(vigil_watch *w, uint64_t first, uint64_t last, char *errbuf)
 	if (r == VIGIL_OK)
 		r = stmt(w, "INSERT INTO alerts (clinician, author, first_seq, last_seq, count, labels, "
 			 "created_ms, next_try_ms) VALUES (?1, ?2, ?3, ?3, 1, ?4, ?5, ?6)", &ins);
-	for (uint64_t seq = first; r == VIGIL_OK && seq <= last; seq++) {
-		json_t *body = capture_body(w, seq);
+	for (size_t i = 0; r == VIGIL_OK && i < b->n; i++) {
+		json_t *body = b->entries[i].body;
+		uint64_t seq = first + i;
 		const char *clin, *author;
 		char labels[96];
 
-		if (!body || !alert_labels_of(w, body, labels, sizeof(labels))) {
-			json_decref(body);
+		if (strcmp(b->entries[i].kind, "capture") != 0 ||
+		    !alert_labels_of(w, body, labels, sizeof(labels)))
 			continue;
-		}
 		clin = json_string_value(json_object_get(body, "clinician"));
 		author = json_string_value(json_object_get(json_object_get(body, "author"), "id"));
 		if (!author)
@@ -133,7 +133,6 @@ alert_queue(vigil_watch *w, uint64_t first, uint64_t last, char *errbuf)
 			if (sqlite3_step(ins) != SQLITE_DONE)
 				r = VIGIL_E_DB;
 		}
-		json_decref(body);
 	}
 	sqlite3_finalize(find);
 	sqlite3_finalize(sent);

@@ -75,8 +75,10 @@ vigil_error watch_recheck_set_text(vigil_watch *w, uint64_t seq, const char *hex
 				   char *errbuf);
 
 /* alert.c */
-/* Queue alerts for the captures seq first..last that carry alert labels. */
-vigil_error alert_queue(vigil_watch *w, uint64_t first, uint64_t last, char *errbuf);
+/* Queue alerts for the entries of `b` that are captures carrying alert
+ * labels; the batch's entry i was appended as seq first + i. Called inside
+ * the append's transaction, while the batch still holds its bodies. */
+vigil_error alert_queue(vigil_watch *w, const vigil_batch *b, uint64_t first, char *errbuf);
 /* Send the alerts that are due; returns how many were delivered. */
 unsigned alert_send_due(vigil_watch *w, int64_t now);
 /* Hand the latest checkpoint to the witness and record an anchor entry. */

@@ -170,6 +170,7 @@ struct page_state {
 	vigil_watch *w;
 	struct wsource *s;
 	const vigil_page *page;
+	const vigil_batch *batch;
 	const vigil_post **added;
 	uint64_t n;
 };
@@ -189,7 +190,7 @@ page_state(void *ctx, uint64_t first, uint64_t size, char *errbuf)
 		r = watch_add_recheck(w, size - ps->n + i, ps->s->conf->name, ps->added[i]->id,
 				      errbuf);
 	if (r == VIGIL_OK)
-		r = alert_queue(w, size - ps->n, size - 1, errbuf);
+		r = alert_queue(w, ps->batch, size - ps->n, errbuf);
 	if (r == VIGIL_OK)
 		r = watch_save_source(w, ps->s, ps->page->cursor, true, NULL, ps->n, errbuf);
 	return r;
@@ -198,7 +199,7 @@ page_state(void *ctx, uint64_t first, uint64_t size, char *errbuf)
 vigil_error
 watch_store_page(vigil_watch *w, struct wsource *s, const vigil_page *page, char *errbuf)
 {
-	struct page_state ps = { w, s, page, NULL, 0 };
+	struct page_state ps = { w, s, page, NULL, NULL, 0 };
 	const char *clin = s->conf->clinician;
 	uint64_t first = 0, size = 0;
 	vigil_batch *b = NULL;
@@ -208,6 +209,7 @@ watch_store_page(vigil_watch *w, struct wsource *s, const vigil_page *page, char
 	if (!ps.added)
 		return VIGIL_E_NOMEM;
 	r = vigil_batch_new(&b);
+	ps.batch = b;
 	for (size_t i = 0; r == VIGIL_OK && i < page->n_posts; i++) {
 		const vigil_post *p = page->posts[i];
 		char err[VIGIL_ERRBUF_SIZE] = "";
