@@ -30,8 +30,10 @@ vigil_batch_new(vigil_batch **out)
 static void
 batch_clear(vigil_batch *b)
 {
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
 		json_decref(b->entries[i].body);
+		free(b->entries[i].jcs);
+	}
 	for (size_t i = 0; i < b->nblobs; i++)
 		free(b->blobs[i].data);
 	b->n = 0;
@@ -58,7 +60,7 @@ vigil_batch_count(const vigil_batch *b)
 vigil_error
 batch_add_json(vigil_batch *b, const char *kind, json_t *body, char *errbuf)
 {
-	struct vbuf check;
+	struct vbuf bytes;
 	vigil_error r;
 
 	if (!json_is_object(body) || !entry_kind_known(kind)) {
@@ -66,28 +68,39 @@ batch_add_json(vigil_batch *b, const char *kind, json_t *body, char *errbuf)
 		return vigil_fail(errbuf, VIGIL_E_INVAL, "entry of kind '%s': bad kind or body",
 				  kind);
 	}
-	/* Refuse now what could not be serialised at append time. */
-	vbuf_init(&check, BODY_MAX);
-	r = jcs_serialize(body, &check, errbuf);
-	vbuf_free(&check);
-	if (r != VIGIL_OK) {
-		json_decref(body);
-		return r;
-	}
-	if (b->n == b->alloc) {
+	/* Serialise now, as the entry's "body" member (one level down):
+	 * refused here what could not be appended, and not done twice. */
+	vbuf_init(&bytes, BODY_MAX);
+	r = jcs_serialize_nested(body, 1, &bytes, errbuf);
+	if (r == VIGIL_OK && b->n == b->alloc) {
 		size_t alloc = b->alloc ? b->alloc * 2 : 16;
 		struct batch_entry *p = realloc(b->entries, alloc * sizeof(*p));
 
-		if (!p) {
-			json_decref(body);
-			return VIGIL_E_NOMEM;
+		if (p) {
+			b->entries = p;
+			b->alloc = alloc;
+		} else {
+			r = VIGIL_E_NOMEM;
 		}
-		b->entries = p;
-		b->alloc = alloc;
+	}
+	if (r == VIGIL_OK && !(b->entries[b->n].jcs = vbuf_take(&bytes, &b->entries[b->n].jcs_len)))
+		r = VIGIL_E_NOMEM;
+	if (r != VIGIL_OK) {
+		vbuf_free(&bytes);
+		json_decref(body);
+		return r;
 	}
 	snprintf(b->entries[b->n].kind, sizeof(b->entries[b->n].kind), "%s", kind);
 	b->entries[b->n++].body = body;
 	return VIGIL_OK;
+}
+
+void
+batch_drop_last(vigil_batch *b)
+{
+	b->n--;
+	json_decref(b->entries[b->n].body);
+	free(b->entries[b->n].jcs);
 }
 
 VIGIL_EXPORT vigil_error
@@ -150,7 +163,7 @@ read_tail(vigil_ledger *l, struct tail *t, char *errbuf)
 	vigil_error r;
 	int rc;
 
-	r = ledger_prepare(l, "SELECT seq, hash, time FROM entries ORDER BY seq DESC LIMIT 1",
+	r = ledger_stmt(l, "SELECT seq, hash, time FROM entries ORDER BY seq DESC LIMIT 1",
 			   &st, errbuf);
 	if (r != VIGIL_OK)
 		return r;
@@ -170,7 +183,7 @@ read_tail(vigil_ledger *l, struct tail *t, char *errbuf)
 	} else if (rc != SQLITE_DONE) {
 		r = ledger_sqlite_error(l->db, rc, l->path, errbuf);
 	}
-	sqlite3_finalize(st);
+	ledger_stmt_done(l, st);
 	return r;
 }
 
@@ -188,7 +201,7 @@ ensure_range(vigil_ledger *l, uint64_t size, char *errbuf)
 
 	if (l->range_ok && l->range.size == size)
 		return VIGIL_OK;
-	r = ledger_prepare(l, "SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1",
+	r = ledger_stmt(l, "SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1",
 			   &st, errbuf);
 	if (r != VIGIL_OK)
 		return r;
@@ -198,7 +211,7 @@ ensure_range(vigil_ledger *l, uint64_t size, char *errbuf)
 		memcpy(root, sqlite3_column_blob(st, 1), 32);
 		have_cp = true;
 	}
-	sqlite3_finalize(st);
+	ledger_stmt_done(l, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return ledger_sqlite_error(l->db, rc, l->path, errbuf);
 	if (have_cp && cp_size > size)
@@ -278,26 +291,47 @@ bind_derived(sqlite3_stmt *ins, const char *kind, json_t *body)
 		sqlite3_bind_text(ins, 12, post_id, -1, SQLITE_TRANSIENT);
 }
 
+/* The entry's canonical bytes. Its members in RFC 8785 order are body,
+ * key, kind, prev, seq, time, v; all but body are ASCII that needs no
+ * escaping (hex, a known kind, a timestamp), so the body serialised when it
+ * was queued is spliced in, not serialised again. */
 static vigil_error
-insert_entry(vigil_ledger *l, sqlite3_stmt *ins, struct tail *t, const char *time,
-	     const char *kind, json_t *body, char *errbuf)
+entry_bytes(const vigil_ledger *l, const struct tail *t, const char *time, const char *kind,
+	    const char *body, size_t body_len, struct vbuf *out)
 {
 	char prev_hex[65];
-	uint8_t sig[64], hash[32], leaf[32];
-	struct vbuf bytes;
-	json_t *e;
 	vigil_error r;
-	int rc;
 
 	vigil_hex(t->hash, 32, prev_hex);
-	e = json_pack("{s:i, s:I, s:s, s:s, s:s, s:s, s:O}", "v", 1, "seq",
-		      (json_int_t)t->size, "prev", prev_hex, "time", time, "key",
-		      l->current_id, "kind", kind, "body", body);
-	if (!e)
-		return VIGIL_E_NOMEM;
+	r = vbuf_add(out, "{\"body\":", 8);
+	if (r == VIGIL_OK)
+		r = vbuf_add(out, body, body_len);
+	if (r == VIGIL_OK)
+		r = vbuf_printf(out, ",\"key\":\"%s\",\"kind\":\"%s\",\"prev\":\"%s\",\"seq\":%"
+				PRIu64 ",\"time\":\"%s\",\"v\":1}", l->current_id, kind, prev_hex,
+				t->size, time);
+	return r;
+}
+
+static vigil_error
+insert_entry(vigil_ledger *l, sqlite3_stmt *ins, struct tail *t, const char *time,
+	     const char *kind, json_t *body, const char *jcs, size_t jcs_len, char *errbuf)
+{
+	uint8_t sig[64], hash[32], leaf[32];
+	struct vbuf bytes, own;
+	vigil_error r = VIGIL_OK;
+	int rc;
+
+	vbuf_init(&own, BODY_MAX);
+	if (!jcs) {
+		r = jcs_serialize_nested(body, 1, &own, errbuf);
+		jcs = own.data;
+		jcs_len = own.len;
+	}
 	vbuf_init(&bytes, BODY_MAX + 4096);
-	r = jcs_serialize(e, &bytes, errbuf);
-	json_decref(e);
+	if (r == VIGIL_OK)
+		r = entry_bytes(l, t, time, kind, jcs, jcs_len, &bytes);
+	vbuf_free(&own);
 	if (r != VIGIL_OK)
 		goto out;
 	key_sign(l->key, bytes.data, bytes.len, sig);
@@ -370,8 +404,8 @@ append(vigil_ledger *l, vigil_batch *b, bool allow_key, ledger_append_hook hook,
 			return vigil_fail(errbuf, VIGIL_E_INVAL, "key entries come only from rotation");
 	/* Evidence is always written with synchronous=FULL, whatever the
 	 * connection uses for working state. */
-	sqlite3_exec(l->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
-	rc = sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	ledger_run(l, "PRAGMA synchronous = FULL");
+	rc = ledger_run(l, "BEGIN IMMEDIATE");
 	if (rc != SQLITE_OK) {
 		r = ledger_sqlite_error(l->db, rc, l->path, errbuf);
 		goto relax;
@@ -391,7 +425,7 @@ append(vigil_ledger *l, vigil_batch *b, bool allow_key, ledger_append_hook hook,
 	if (r == VIGIL_OK)
 		r = ensure_range(l, t.size, errbuf);
 	if (r == VIGIL_OK)
-		r = ledger_prepare(l, insert_sql, &ins, errbuf);
+		r = ledger_stmt(l, insert_sql, &ins, errbuf);
 	if (r != VIGIL_OK)
 		goto fail;
 	first = t.size;
@@ -406,7 +440,8 @@ append(vigil_ledger *l, vigil_batch *b, bool allow_key, ledger_append_hook hook,
 		snprintf(detail, sizeof(detail),
 			 "system clock read %s, earlier than the previous entry's %s", seen, time);
 		body = json_pack("{s:s}", "detail", detail);
-		r = body ? insert_entry(l, ins, &t, time, "clock", body, errbuf) : VIGIL_E_NOMEM;
+		r = body ? insert_entry(l, ins, &t, time, "clock", body, NULL, 0, errbuf)
+			 : VIGIL_E_NOMEM;
 		json_decref(body);
 		if (r != VIGIL_OK)
 			goto fail;
@@ -417,11 +452,12 @@ append(vigil_ledger *l, vigil_batch *b, bool allow_key, ledger_append_hook hook,
 		r = check_target(b->entries[i].body, t.size, errbuf);
 		if (r == VIGIL_OK)
 			r = insert_entry(l, ins, &t, time, b->entries[i].kind,
-					 b->entries[i].body, errbuf);
+					 b->entries[i].body, b->entries[i].jcs,
+					 b->entries[i].jcs_len, errbuf);
 		if (r != VIGIL_OK)
 			goto fail;
 	}
-	r = ledger_prepare(l, "INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?,?,?)",
+	r = ledger_stmt(l, "INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?,?,?)",
 			   &blob, errbuf);
 	for (size_t i = 0; r == VIGIL_OK && i < b->nblobs; i++) {
 		sqlite3_reset(blob);
@@ -437,7 +473,7 @@ append(vigil_ledger *l, vigil_batch *b, bool allow_key, ledger_append_hook hook,
 	merkle_range_root(&l->range, root);
 	r = note_sign(l->key, l->origin, t.size, root, &note);
 	if (r == VIGIL_OK)
-		r = ledger_prepare(l, "INSERT INTO checkpoints (size, root, note, time) "
+		r = ledger_stmt(l, "INSERT INTO checkpoints (size, root, note, time) "
 				   "VALUES (?,?,?,?)", &cp, errbuf);
 	if (r != VIGIL_OK)
 		goto fail;
@@ -455,34 +491,34 @@ append(vigil_ledger *l, vigil_batch *b, bool allow_key, ledger_append_hook hook,
 		if (r != VIGIL_OK)
 			goto fail;
 	}
-	rc = sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+	rc = ledger_run(l, "COMMIT");
 	if (rc != SQLITE_OK) {
 		r = ledger_sqlite_error(l->db, rc, l->path, errbuf);
 		goto fail;
 	}
-	sqlite3_finalize(ins);
-	sqlite3_finalize(blob);
-	sqlite3_finalize(cp);
+	ledger_stmt_done(l, ins);
+	ledger_stmt_done(l, blob);
+	ledger_stmt_done(l, cp);
 	free(note);
 	batch_clear(b);
 	if (l->state_relaxed)
-		sqlite3_exec(l->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+		ledger_run(l, "PRAGMA synchronous = NORMAL");
 	if (first_seq)
 		*first_seq = first;
 	if (new_size)
 		*new_size = t.size;
 	return VIGIL_OK;
 fail:
-	sqlite3_finalize(ins);
-	sqlite3_finalize(blob);
-	sqlite3_finalize(cp);
+	ledger_stmt_done(l, ins);
+	ledger_stmt_done(l, blob);
+	ledger_stmt_done(l, cp);
 	free(note);
 	sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 	l->range = saved;
 	l->range_ok = false;
 relax:
 	if (l->state_relaxed)
-		sqlite3_exec(l->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+		ledger_run(l, "PRAGMA synchronous = NORMAL");
 	return r;
 }
 

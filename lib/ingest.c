@@ -295,7 +295,7 @@ ingest_object(vigil_batch *batch, const vigil_classifier *classifier, json_t *in
 	if (r == VIGIL_OK) {
 		r = vigil_batch_add_blob(batch, payload, payload_len, NULL);
 		if (r != VIGIL_OK)
-			json_decref(batch->entries[--batch->n].body);
+			batch_drop_last(batch);
 	}
 out:
 	json_decref(post);

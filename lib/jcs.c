@@ -213,6 +213,12 @@ jcs_serialize(const json_t *value, struct vbuf *out, char *errbuf)
 }
 
 vigil_error
+jcs_serialize_nested(const json_t *value, int depth, struct vbuf *out, char *errbuf)
+{
+	return serialize(value, out, depth, errbuf);
+}
+
+vigil_error
 jcs_parse_canonical(const char *bytes, size_t len, json_t **out, char *errbuf)
 {
 	json_error_t jerr;

@@ -7,6 +7,15 @@
 
 #include "vigil-private.h"
 
+/* A statement the ledger runs on every append, compiled once. */
+struct ledger_stmt_slot {
+	const char *sql;            /* a string literal, compared by address */
+	sqlite3_stmt *st;
+	bool busy;
+};
+
+#define LEDGER_STMT_SLOTS 16
+
 struct vigil_ledger {
 	sqlite3 *db;
 	char *path;
@@ -21,11 +30,14 @@ struct vigil_ledger {
 	bool state_relaxed;         /* working state written with synchronous=NORMAL */
 	bool range_ok;              /* `range` matches the stored entries */
 	struct merkle_range range;
+	struct ledger_stmt_slot stmts[LEDGER_STMT_SLOTS];
 };
 
 struct batch_entry {
 	char kind[16];
 	json_t *body;
+	char *jcs;                  /* the body's canonical bytes, made when queued */
+	size_t jcs_len;
 };
 
 struct batch_blob {
@@ -42,6 +54,14 @@ struct vigil_batch {
 };
 
 /* ledger.c */
+/* Like ledger_prepare(), for `sql` a string literal run often: the
+ * statement is kept compiled; give it back with ledger_stmt_done(), never
+ * sqlite3_finalize(). */
+vigil_error ledger_stmt(vigil_ledger *l, const char *sql, sqlite3_stmt **stmt, char *errbuf);
+void ledger_stmt_done(vigil_ledger *l, sqlite3_stmt *stmt);
+/* Run `sql`, a string literal of one statement with no result (BEGIN,
+ * COMMIT, a PRAGMA), kept compiled; returns the SQLite result code. */
+int ledger_run(vigil_ledger *l, const char *sql);
 vigil_error ledger_prepare(vigil_ledger *l, const char *sql, sqlite3_stmt **stmt,
 			   char *errbuf);
 vigil_error ledger_load_keys(vigil_ledger *l, char *errbuf);

@@ -78,6 +78,64 @@ ledger_prepare(vigil_ledger *l, const char *sql, sqlite3_stmt **stmt,
 	return VIGIL_OK;
 }
 
+vigil_error
+ledger_stmt(vigil_ledger *l, const char *sql, sqlite3_stmt **stmt, char *errbuf)
+{
+	struct ledger_stmt_slot *free_slot = NULL;
+	int rc;
+
+	for (size_t i = 0; i < LEDGER_STMT_SLOTS; i++) {
+		struct ledger_stmt_slot *s = &l->stmts[i];
+
+		if (s->sql == sql && !s->busy) {
+			s->busy = true;
+			*stmt = s->st;
+			return VIGIL_OK;
+		}
+		if (!s->sql && !free_slot)
+			free_slot = s;
+	}
+	if (!free_slot)  /* all kept, or this one in use: an ordinary statement */
+		return ledger_prepare(l, sql, stmt, errbuf);
+	rc = sqlite3_prepare_v3(l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL);
+	if (rc != SQLITE_OK)
+		return ledger_sqlite_error(l->db, rc, l->path, errbuf);
+	free_slot->sql = sql;
+	free_slot->st = *stmt;
+	free_slot->busy = true;
+	return VIGIL_OK;
+}
+
+void
+ledger_stmt_done(vigil_ledger *l, sqlite3_stmt *stmt)
+{
+	if (!stmt)
+		return;
+	for (size_t i = 0; i < LEDGER_STMT_SLOTS; i++)
+		if (l->stmts[i].st == stmt) {
+			/* Reset now: a statement left mid-result would hold its read
+			 * transaction open. */
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			l->stmts[i].busy = false;
+			return;
+		}
+	sqlite3_finalize(stmt);
+}
+
+int
+ledger_run(vigil_ledger *l, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (ledger_stmt(l, sql, &st, NULL) != VIGIL_OK)
+		return sqlite3_errcode(l->db);
+	rc = sqlite3_step(st);
+	ledger_stmt_done(l, st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
 static vigil_error
 migrate(vigil_ledger *l, char *errbuf)
 {
@@ -158,7 +216,7 @@ ledger_load_keys(vigil_ledger *l, char *errbuf)
 	bool first = true;
 
 	l->have_keys = false;
-	r = ledger_prepare(l, "SELECT seq, bytes FROM entries WHERE kind = 'key' AND "
+	r = ledger_stmt(l, "SELECT seq, bytes FROM entries WHERE kind = 'key' AND "
 			   "(seq = 0 OR seq = (SELECT max(seq) FROM entries WHERE kind = 'key')) "
 			   "ORDER BY seq", &st, errbuf);
 	if (r != VIGIL_OK)
@@ -191,7 +249,7 @@ ledger_load_keys(vigil_ledger *l, char *errbuf)
 	if (rc != SQLITE_DONE)
 		r = ledger_sqlite_error(l->db, rc, l->path, errbuf);
 out:
-	sqlite3_finalize(st);
+	ledger_stmt_done(l, st);
 	return r;
 }
 
@@ -308,6 +366,8 @@ vigil_ledger_close(vigil_ledger *l)
 {
 	if (!l)
 		return;
+	for (size_t i = 0; i < LEDGER_STMT_SLOTS; i++)
+		sqlite3_finalize(l->stmts[i].st);
 	if (l->db)
 		sqlite3_close_v2(l->db);
 	vigil_key_free(l->key);
@@ -387,8 +447,8 @@ vigil_ledger_get(vigil_ledger *l, uint64_t seq, vigil_entry **out)
 	vigil_error r;
 	int rc;
 
-	r = ledger_prepare(l, "SELECT seq, bytes, sig, kind, time FROM entries WHERE seq = ?",
-			   &st, NULL);
+	r = ledger_stmt(l, "SELECT seq, bytes, sig, kind, time FROM entries WHERE seq = ?",
+			&st, NULL);
 	if (r != VIGIL_OK)
 		return r;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
@@ -404,7 +464,7 @@ vigil_ledger_get(vigil_ledger *l, uint64_t seq, vigil_entry **out)
 	} else {
 		*out = e;
 	}
-	sqlite3_finalize(st);
+	ledger_stmt_done(l, st);
 	return r;
 }
 

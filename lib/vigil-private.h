@@ -95,6 +95,10 @@ void utf8_widen(const char *s, size_t len, size_t *start, size_t *end);
 /* jcs.c: RFC 8785 canonical JSON for vigil's value types. */
 /* Serialise `value` canonically; rejects reals and |n| >= 2^53. */
 vigil_error jcs_serialize(const json_t *value, struct vbuf *out, char *errbuf);
+/* The same for a value that will sit `depth` levels inside another (the
+ * nesting limit counts from the outermost value). */
+vigil_error jcs_serialize_nested(const json_t *value, int depth, struct vbuf *out,
+				 char *errbuf);
 /* Parse `bytes` strictly (no duplicate keys) and check they are canonical. */
 vigil_error jcs_parse_canonical(const char *bytes, size_t len, json_t **out,
 				char *errbuf);
@@ -222,6 +226,8 @@ int64_t vigil_clock_ms(void);
 /* Add a parsed body (ownership of `body` passes to the batch). */
 vigil_error batch_add_json(vigil_batch *batch, const char *kind, json_t *body,
 			   char *errbuf);
+/* Take back the entry added last. */
+void batch_drop_last(vigil_batch *batch);
 
 /* jdoc.c: a fast, strict, read-only JSON reader (a token tape). */
 enum jtype { JNULL, JFALSE, JTRUE, JNUMBER, JSTRING, JARRAY, JOBJECT };

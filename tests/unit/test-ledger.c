@@ -287,6 +287,77 @@ START_TEST(test_append_verify)
 }
 END_TEST
 
+/* The entry bytes spliced from the body serialised when queued equal the
+ * whole entry serialised at once, for bodies with escapes, non-ASCII keys
+ * (sorted by UTF-16 units), big integers and nesting; and a body nested as
+ * deep as the limit allows inside an entry is refused when queued. */
+START_TEST(test_entry_bytes_canonical)
+{
+	static const char *bodies[] = {
+		"{\"of\":0,\"status\":\"note\",\"text\":\"quote \\\" back\\\\slash \\u0001 tab\\t \\u2028 \\ud83d\\ude00\",\"n\":-9007199254740991}",
+		"{\"status\":\"note\",\"\\u00e9t\u00e9\":1,\"\\ud83d\\ude00\":2,\"\\uffff\":3,\"a\":[[],{},[{\"z\":null,\"y\":true}]],\"of\":0}",
+		"{\"by\":\"t\",\"of\":0,\"status\":\"note\",\"text\":\"\u00c9mile \u201cquoted\u201d \\/ \\u007f\",\"reference\":null}",
+	};
+	char errbuf[VIGIL_ERRBUF_SIZE] = "";
+	vigil_verify_result res;
+	struct vbuf deep;
+	struct fixture f;
+	vigil_batch *b;
+	uint64_t size = 0;
+
+	fixture_open(&f, false);
+	ck_assert_int_eq(vigil_batch_new(&b), VIGIL_OK);
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(bodies); i++)
+		ck_assert_msg(vigil_batch_add(b, "annotation", bodies[i], errbuf) == VIGIL_OK,
+			      "%zu: %s", i, errbuf);
+	ck_assert_msg(vigil_ledger_append(f.l, b, NULL, &size, errbuf) == VIGIL_OK, "%s", errbuf);
+	vigil_batch_free(b);
+	for (uint64_t seq = 1; seq < size; seq++) {
+		vigil_entry *e = NULL;
+		json_t *v;
+		struct vbuf re;
+
+		ck_assert_int_eq(vigil_ledger_get(f.l, seq, &e), VIGIL_OK);
+		v = json_loadb(e->bytes, e->len, 0, NULL);
+		ck_assert_ptr_nonnull(v);
+		vbuf_init(&re, 1 << 20);
+		ck_assert_int_eq(jcs_serialize(v, &re, NULL), VIGIL_OK);
+		ck_assert_msg(re.len == e->len && memcmp(re.data, e->bytes, e->len) == 0,
+			      "seq %" PRIu64 ": %.*s", seq, (int)e->len, e->bytes);
+		vbuf_free(&re);
+		json_decref(v);
+		vigil_entry_free(e);
+	}
+	/* Nesting: the limit counts from the entry, not from the body. */
+	for (int levels = 64; levels > 60; levels--) {
+		/* `levels` objects inside the entry's own object: the innermost
+		 * value sits at depth levels + 1, and 64 is the limit. */
+		bool fits = levels + 1 <= 64;
+
+		vbuf_init(&deep, 1 << 20);
+		vbuf_adds(&deep, "{\"of\":0,\"status\":\"note\",\"a\":");
+		for (int d = 1; d < levels; d++)
+			vbuf_adds(&deep, "{\"a\":");
+		vbuf_adds(&deep, "1");
+		for (int d = 0; d < levels; d++)
+			vbuf_addc(&deep, '}');
+		vbuf_addc(&deep, '\0');
+		ck_assert_int_eq(vigil_batch_new(&b), VIGIL_OK);
+		errbuf[0] = '\0';
+		ck_assert_msg((vigil_batch_add(b, "annotation", deep.data, errbuf) == VIGIL_OK) == fits,
+			      "%d levels: %s", levels, errbuf);
+		if (fits)
+			ck_assert_msg(vigil_ledger_append(f.l, b, NULL, NULL, errbuf) == VIGIL_OK, "%s",
+				      errbuf);
+		vigil_batch_free(b);
+		vbuf_free(&deep);
+	}
+	ck_assert_msg(vigil_ledger_verify(f.l, NULL, &res, errbuf) == VIGIL_OK, "%s", errbuf);
+	ck_assert_uint_eq(res.entries, size + 3);  /* 61, 62 and 63 levels */
+	fixture_close(&f);
+}
+END_TEST
+
 START_TEST(test_append_only_triggers)
 {
 	struct fixture f;
@@ -626,6 +697,7 @@ main(void)
 	tcase_add_test(basic, test_key_files);
 	tcase_add_test(basic, test_notes);
 	tcase_add_test(basic, test_append_verify);
+	tcase_add_test(basic, test_entry_bytes_canonical);
 	tcase_add_test(basic, test_append_only_triggers);
 	tcase_add_test(basic, test_clock_backwards);
 	tcase_add_test(basic, test_rotation);
