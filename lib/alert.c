@@ -64,20 +64,22 @@ vigil_error
 alert_queue(vigil_watch *w, const vigil_batch *b, uint64_t first, char *errbuf)
 {
 	sqlite3_stmt *find = NULL, *sent = NULL, *upd = NULL, *ins = NULL;
+	vigil_ledger *l = w->ledger;
 	int64_t now = vigil_now_ms(), window = (int64_t)w->cfg->alert_group_window * 1000;
 	vigil_error r;
 
-	r = stmt(w, "SELECT id, labels FROM alerts WHERE clinician = ? AND author = ? AND "
-		 "sent_ms IS NULL ORDER BY id DESC LIMIT 1", &find);
+	r = ledger_stmt(l, "SELECT id, labels FROM alerts WHERE clinician = ? AND author = ? AND "
+			"sent_ms IS NULL ORDER BY id DESC LIMIT 1", &find, NULL);
 	if (r == VIGIL_OK)
-		r = stmt(w, "SELECT max(sent_ms) FROM alerts WHERE clinician = ? AND author = ? AND "
-			 "sent_ms > ?", &sent);
+		r = ledger_stmt(l, "SELECT max(sent_ms) FROM alerts WHERE clinician = ? AND "
+				"author = ? AND sent_ms > ?", &sent, NULL);
 	if (r == VIGIL_OK)
-		r = stmt(w, "UPDATE alerts SET last_seq = ?2, count = count + 1, labels = ?3 WHERE id = ?1",
-			 &upd);
+		r = ledger_stmt(l, "UPDATE alerts SET last_seq = ?2, count = count + 1, labels = ?3 "
+				"WHERE id = ?1", &upd, NULL);
 	if (r == VIGIL_OK)
-		r = stmt(w, "INSERT INTO alerts (clinician, author, first_seq, last_seq, count, labels, "
-			 "created_ms, next_try_ms) VALUES (?1, ?2, ?3, ?3, 1, ?4, ?5, ?6)", &ins);
+		r = ledger_stmt(l, "INSERT INTO alerts (clinician, author, first_seq, last_seq, count, "
+				"labels, created_ms, next_try_ms) VALUES (?1, ?2, ?3, ?3, 1, ?4, ?5, ?6)",
+				&ins, NULL);
 	for (size_t i = 0; r == VIGIL_OK && i < b->n; i++) {
 		json_t *body = b->entries[i].body;
 		uint64_t seq = first + i;
@@ -134,10 +136,10 @@ alert_queue(vigil_watch *w, const vigil_batch *b, uint64_t first, char *errbuf)
 				r = VIGIL_E_DB;
 		}
 	}
-	sqlite3_finalize(find);
-	sqlite3_finalize(sent);
-	sqlite3_finalize(upd);
-	sqlite3_finalize(ins);
+	ledger_stmt_done(l, find);
+	ledger_stmt_done(l, sent);
+	ledger_stmt_done(l, upd);
+	ledger_stmt_done(l, ins);
 	if (r != VIGIL_OK)
 		r = ledger_sqlite_error(w->db, sqlite3_errcode(w->db), "state: queueing alerts", errbuf);
 	return r;

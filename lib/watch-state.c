@@ -210,10 +210,11 @@ watch_save_source(vigil_watch *w, struct wsource *s, const char *cursor, bool ok
 	vigil_error r;
 	int rc;
 
-	r = stmt(w, "UPDATE sources SET cursor = coalesce(?2, cursor), last_poll_ms = ?3, "
-		 "last_ok_ms = CASE WHEN ?4 THEN ?3 ELSE last_ok_ms END, next_poll_ms = ?5, "
-		 "captures = captures + ?6, errors = errors + (NOT ?4), "
-		 "last_error = CASE WHEN ?4 THEN last_error ELSE ?7 END WHERE name = ?1", &st, errbuf);
+	r = ledger_stmt(w->ledger, "UPDATE sources SET cursor = coalesce(?2, cursor), "
+			"last_poll_ms = ?3, last_ok_ms = CASE WHEN ?4 THEN ?3 ELSE last_ok_ms END, "
+			"next_poll_ms = ?5, captures = captures + ?6, errors = errors + (NOT ?4), "
+			"last_error = CASE WHEN ?4 THEN last_error ELSE ?7 END WHERE name = ?1", &st,
+			errbuf);
 	if (r != VIGIL_OK)
 		return r;
 	sqlite3_bind_text(st, 1, s->conf->name, -1, SQLITE_STATIC);
@@ -228,7 +229,7 @@ watch_save_source(vigil_watch *w, struct wsource *s, const char *cursor, bool ok
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		r = ledger_sqlite_error(w->db, rc, "state: saving the cursor", errbuf);
-	sqlite3_finalize(st);
+	ledger_stmt_done(w->ledger, st);
 	return r;
 }
 

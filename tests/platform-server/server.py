@@ -94,6 +94,7 @@ class State:
         self.refreshes = 0
         self.bsky_access = {}
         self.bsky_refresh = set()
+        self.version = 0          # bumped by every change through /_control/
         self.add_all(n)
 
     def add_all(self, n):
@@ -105,6 +106,21 @@ class State:
             self.seq += 1
             s = self.seq
             self.posts[platform].insert(0, {"seq": s, "ts": BASE_TIME + s * 60})
+
+
+# Listing pages already rendered, for the normal scenario: many sources that
+# read the same stream (the vigild bench: 1,000 of them) get the same bytes
+# without the server building, encoding and compressing each page again.
+# Emptied by every change through /_control/.
+PAGES = {}
+
+
+def page_key(h):
+    """The cache key of a listing request, or None when it may not be cached."""
+    if ST.scenario != "normal" or h.command != "GET":
+        return None
+    return (ST.version, int(time.time()) // 60, h.path, h.headers.get("Host"),
+            "gzip" in h.headers.get("Accept-Encoding", ""))
 
 
 # With --texts FILE, posts say the lines of FILE in turn (for the demo).
@@ -335,7 +351,8 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     # -- plumbing --
-    def send(self, status, body, headers=None, ctype="application/json; charset=utf-8"):
+    def send(self, status, body, headers=None, ctype="application/json; charset=utf-8",
+             cache_key=None):
         if isinstance(body, (dict, list)):
             body = dumps(body)
         if isinstance(body, str):
@@ -344,6 +361,14 @@ class Handler(BaseHTTPRequestHandler):
         if "gzip" in self.headers.get("Accept-Encoding", "") and len(body) > 200:
             body = gzip.compress(body)
             hdrs["Content-Encoding"] = "gzip"
+        if cache_key is not None:
+            with ST.lock:
+                if len(PAGES) > 4096:
+                    PAGES.clear()
+                PAGES[cache_key] = (status, body, hdrs, ctype)
+        self.send_raw(status, body, hdrs, ctype)
+
+    def send_raw(self, status, body, hdrs, ctype):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -389,6 +414,9 @@ class Handler(BaseHTTPRequestHandler):
     def control(self, path, q):
         one = lambda k, d=None: q.get(k, [d])[0]
         with ST.lock:
+            if path not in ("/_control/requests", "/_control/stats"):
+                ST.version += 1
+                PAGES.clear()
             if path == "/_control/scenario":
                 ST.scenario = one("name")
                 ST.only = one("only")
@@ -533,6 +561,11 @@ def mastodon(h, path, q, body):
         return
     if q.get("types[]") != ["mention"]:
         return h.send(400, {"error": "test server wants types[]=mention"})
+    key = page_key(h)
+    with ST.lock:
+        hit = PAGES.get(key) if key else None
+    if hit:
+        return h.send_raw(*hit)
     limit = min(int(q.get("limit", ["20"])[0]), 80)
     items = [mastodon_item(p) for p in h.live("mastodon")]
     if "since_id" in q:
@@ -545,7 +578,7 @@ def mastodon(h, path, q, body):
         rl["Link"] = ('<%s?max_id=%s&types[]=mention>; rel="next", '
                       '<%s?min_id=%s&types[]=mention>; rel="prev"'
                       % (base, page[-1]["id"], base, page[0]["id"]))
-    h.send(200, page, rl)
+    h.send(200, page, rl, cache_key=key)
 
 
 # ---- Bluesky ----
