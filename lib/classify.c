@@ -172,6 +172,23 @@ out:
 }
 
 void
+classifier_sleep(vigil_classifier *c)
+{
+	automaton_free(c->ac);
+	c->ac = NULL;
+}
+
+vigil_error
+classifier_wake(vigil_classifier *c, char *errbuf)
+{
+	if (c->ac)
+		return VIGIL_OK;
+	if (automaton_build(c->rs.pats, c->rs.npats, &c->ac) != VIGIL_OK)
+		return vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory building automaton");
+	return VIGIL_OK;
+}
+
+void
 vigil_classifier_free(vigil_classifier *c)
 {
 	if (!c)
@@ -587,6 +604,8 @@ classify_run(const vigil_classifier *c, const char *clinician,
 		return vigil_fail(errbuf, r, "out of memory");
 	if (strict && res->norm.invalid)
 		return vigil_fail(errbuf, VIGIL_E_PARSE, "text is not valid UTF-8");
+	if (!c->ac)
+		return vigil_fail(errbuf, VIGIL_E_INVAL, "classifier asleep (classifier_wake)");
 	r = automaton_scan(c->ac, &res->norm, &res->hits);
 	if (r == VIGIL_OK)
 		r = doxx_scan(&c->rs, text, len, &res->norm, &res->hits);

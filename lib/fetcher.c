@@ -60,6 +60,18 @@ vigil_fetcher_new(vigil_fetcher **out)
 	return VIGIL_OK;
 }
 
+void
+fetcher_drop_connections(vigil_fetcher *f)
+{
+	CURLM *m;
+
+	/* Only between transfers: a new multi handle has an empty cache. */
+	if (f->running || f->done || !(m = curl_multi_init()))
+		return;
+	curl_multi_cleanup(f->multi);
+	f->multi = m;
+}
+
 static void
 fetch_free(struct fetch *fe)
 {

@@ -59,6 +59,8 @@ struct vigil_batch {
  * sqlite3_finalize(). */
 vigil_error ledger_stmt(vigil_ledger *l, const char *sql, sqlite3_stmt **stmt, char *errbuf);
 void ledger_stmt_done(vigil_ledger *l, sqlite3_stmt *stmt);
+/* Finalize the kept statements not in use (a long wait ahead). */
+void ledger_stmt_release(vigil_ledger *l);
 /* Run `sql`, a string literal of one statement with no result (BEGIN,
  * COMMIT, a PRAGMA), kept compiled; returns the SQLite result code. */
 int ledger_run(vigil_ledger *l, const char *sql);

@@ -123,6 +123,17 @@ ledger_stmt_done(vigil_ledger *l, sqlite3_stmt *stmt)
 	sqlite3_finalize(stmt);
 }
 
+void
+ledger_stmt_release(vigil_ledger *l)
+{
+	for (size_t i = 0; i < LEDGER_STMT_SLOTS; i++)
+		if (l->stmts[i].sql && !l->stmts[i].busy) {
+			sqlite3_finalize(l->stmts[i].st);
+			l->stmts[i].sql = NULL;
+			l->stmts[i].st = NULL;
+		}
+}
+
 int
 ledger_run(vigil_ledger *l, const char *sql)
 {

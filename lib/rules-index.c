@@ -270,6 +270,15 @@ build_vocab(struct ruleset *rs)
 	return VIGIL_OK;
 }
 
+static void
+shrink(void **array, size_t n, size_t size)
+{
+	void *p = n ? realloc(*array, n * size) : NULL;
+
+	if (p)
+		*array = p;  /* on failure the larger block stays: still valid */
+}
+
 vigil_error
 ruleset_finish(struct ruleset *rs, char *errbuf)
 {
@@ -286,6 +295,17 @@ ruleset_finish(struct ruleset *rs, char *errbuf)
 		r = build_patterns(rs);
 	if (r != VIGIL_OK)
 		return vigil_fail(errbuf, r, "out of memory building rules");
+	/* Nothing is interned after this: the table goes, and the arrays grown
+	 * by doubling give back what they do not use (a classifier lives as
+	 * long as the daemon). */
+	free(rs->hash);
+	rs->hash = NULL;
+	rs->hcap = 0;
+	shrink((void **)&rs->lits, rs->nlits, sizeof(*rs->lits));
+	rs->alits = rs->nlits;
+	shrink((void **)&rs->pats, rs->npats, sizeof(*rs->pats));
+	shrink((void **)&rs->rules, rs->nrules, sizeof(*rs->rules));
+	rs->arules = rs->nrules;
 	return VIGIL_OK;
 }
 

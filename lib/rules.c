@@ -150,7 +150,11 @@ static bool
 hash_grow(struct ruleset *rs)
 {
 	size_t cap = rs->hcap ? rs->hcap * 2 : 1024;
-	uint32_t *t = malloc(cap * sizeof(uint32_t));
+	uint32_t *t;
+
+	while (cap < (rs->nlits + 1) * 2)  /* the table may have been dropped */
+		cap *= 2;
+	t = malloc(cap * sizeof(uint32_t));
 
 	if (!t)
 		return false;

@@ -682,6 +682,11 @@ struct rules_source {
 extern const struct rules_source rules_default[];
 extern const size_t rules_default_n;
 
+/* fetcher.c */
+/* Close the connections kept open for reuse, when no transfer runs (a long
+ * wait ahead: servers close idle connections long before the next poll). */
+void fetcher_drop_connections(vigil_fetcher *f);
+
 /* classify.c */
 /* vigil_classify(); when not strict, invalid UTF-8 is judged as it is and
  * an overlong text by its first NORM_MAX bytes. */
@@ -689,6 +694,11 @@ vigil_error classify_run(const vigil_classifier *c, const char *clinician,
 			 const char *text, size_t len,
 			 vigil_classification *res, bool strict, char *errbuf);
 const char *classification_engine(const vigil_classification *r);
+/* A long wait ahead: free the automaton (the biggest part of a classifier;
+ * the parsed rules stay). classifier_wake() builds it again from the same
+ * rules, in a few milliseconds; a classifier asleep refuses to classify. */
+void classifier_sleep(vigil_classifier *c);
+vigil_error classifier_wake(vigil_classifier *c, char *errbuf);
 
 /* classify-json.c */
 json_t *classifier_json(const vigil_classifier *c, const char *clinician,

@@ -208,7 +208,9 @@ watch_store_page(vigil_watch *w, struct wsource *s, const vigil_page *page, char
 	ps.added = calloc(page->n_posts ? page->n_posts : 1, sizeof(*ps.added));
 	if (!ps.added)
 		return VIGIL_E_NOMEM;
-	r = vigil_batch_new(&b);
+	r = classifier_wake(w->classifier, errbuf);
+	if (r == VIGIL_OK)
+		r = vigil_batch_new(&b);
 	ps.batch = b;
 	for (size_t i = 0; r == VIGIL_OK && i < page->n_posts; i++) {
 		const vigil_post *p = page->posts[i];
@@ -401,7 +403,8 @@ edit_labels(vigil_watch *w, const char *clinician, const char *text, char *out,
 	size_t used = 0;
 
 	out[0] = '\0';
-	if (!w->classifier || vigil_classification_new(&c) != VIGIL_OK)
+	if (!w->classifier || classifier_wake(w->classifier, err) != VIGIL_OK ||
+	    vigil_classification_new(&c) != VIGIL_OK)
 		return;
 	if (vigil_classify_about(w->classifier, clinician, text, strlen(text), c, err) == VIGIL_OK) {
 		for (int i = 0; i < VIGIL_CATEGORY_COUNT; i++) {
@@ -578,8 +581,15 @@ vigil_watch_step(vigil_watch *w, int max_wait_ms, char *errbuf)
 			if (w->stop || idle == 0 || left <= 0)
 				break;
 			if (idle > 5000 && !w->trimmed) {
-				/* A long wait: give the page cache and freed heap back. */
+				/* A long wait: give back the compiled statements and
+				 * the page cache, the automaton (rebuilt in milliseconds
+				 * when the next page comes), the idle connections and
+				 * the freed heap. */
+				watch_state_free(w);
+				ledger_stmt_release(w->ledger);
 				sqlite3_db_release_memory(w->db);
+				classifier_sleep(w->classifier);
+				fetcher_drop_connections(w->fetcher);
 				malloc_trim(0);
 				w->trimmed = true;
 				log_debug("idle for %lld s: memory given back",

@@ -329,6 +329,45 @@ api_key_file = {tok}
         finally:
             srv.stop()
 
+    # A long wait between polls: vigild gives memory back (the automaton,
+    # idle connections, the page cache) and the next poll judges new posts
+    # exactly as the first one did.
+    d4 = tempfile.mkdtemp(prefix="vigil-vigild-")
+    srv = pl.Server(posts=10)
+    try:
+        conf = os.path.join(d4, "idle.conf")
+        with open(conf, "w") as f:
+            f.write("[vigil]\ndatabase = %s/vigil.db\nsigning_key = %s/signing.key\n"
+                    "poll_interval = 8\nrecheck_window = 0\n"
+                    "[clinician jroe]\nname = Dr. Jane Roe\n"
+                    "[source m]\nplatform = mastodon\nclinician = jroe\nbase_url = %s\n"
+                    "token_file = %s\n" % (d4, d4, srv.url, srv.tokens["mastodon"]))
+        p = subprocess.Popen(WRAP + [VIGILD, "-v", "-c", conf], stderr=subprocess.PIPE, text=True)
+        lines = []
+        threading.Thread(target=lambda: lines.extend(p.stderr), daemon=True).start()
+        deadline = time.time() + 60
+        while time.time() < deadline and not any("memory given back" in l for l in lines):
+            time.sleep(0.3)
+        check(any("memory given back" in l for l in lines), "idle: memory given back")
+        first = captures(d4)
+        check(len(first) == 10, "idle: the first poll captured 10 posts (%d)" % len(first))
+        srv.control("add", platform="mastodon", n=5)
+        deadline = time.time() + 60
+        while time.time() < deadline and len(captures(d4)) < 15:
+            time.sleep(0.5)
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=60)
+        caps = captures(d4)
+        check(len(caps) == 15, "idle: the poll after the wait captured the 5 new posts (%d)" % len(caps))
+        judged = {(tuple(c["body"]["classification"]["labels"]),
+                   json.dumps(c["body"]["classification"]["scores"], sort_keys=True),
+                   c["body"]["classification"]["engine"]) for c in caps}
+        check(len(judged) == 1 and list(judged)[0][0],
+              "idle: posts of one template judged alike before and after the wait (%s)" % judged)
+        verify_ok(d4, "after the idle wait")
+    finally:
+        srv.stop()
+
     # A configuration with every kind of mistake: each reported with its line.
     d3 = tempfile.mkdtemp(prefix="vigil-vigild-")
     loose = os.path.join(d3, "loose.token")

@@ -530,6 +530,53 @@ START_TEST(test_json)
 }
 END_TEST
 
+/* A classifier put to sleep (its automaton freed, as vigild does during a
+ * long wait) refuses to classify, and once woken judges exactly as before,
+ * under the same engine string. */
+START_TEST(test_sleep_wake)
+{
+	static const char *texts[] = {
+		"I will kill you, idiot", "k.i.l.l yourself doc", "see you in court",
+		"your home address is 12 Main Street", "thank you for the flu shot",
+	};
+	char errbuf[VIGIL_ERRBUF_SIZE] = "", engine[128];
+	vigil_classifier *c = NULL;
+	char *before[VIGIL_ARRAY_SIZE(texts)];
+	vigil_classification *res = NULL;
+
+	ck_assert_int_eq(vigil_classifier_new(NULL, &c, errbuf), VIGIL_OK);
+	ck_assert_int_eq(vigil_classification_new(&res), VIGIL_OK);
+	snprintf(engine, sizeof(engine), "%s", vigil_classifier_engine(c));
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(texts); i++) {
+		ck_assert_int_eq(vigil_classify(c, texts[i], strlen(texts[i]), res, errbuf), VIGIL_OK);
+		before[i] = vigil_classification_json(res, true);
+	}
+	for (int round = 0; round < 3; round++) {
+		classifier_sleep(c);
+		classifier_sleep(c);  /* twice is harmless */
+		ck_assert_int_eq(vigil_classify(c, texts[0], strlen(texts[0]), res, errbuf),
+				 VIGIL_E_INVAL);
+		ck_assert_ptr_nonnull(strstr(errbuf, "asleep"));
+		ck_assert_int_eq(classifier_wake(c, errbuf), VIGIL_OK);
+		ck_assert_int_eq(classifier_wake(c, errbuf), VIGIL_OK);
+		ck_assert_str_eq(vigil_classifier_engine(c), engine);
+		for (size_t i = 0; i < VIGIL_ARRAY_SIZE(texts); i++) {
+			char *after;
+
+			ck_assert_int_eq(vigil_classify(c, texts[i], strlen(texts[i]), res, errbuf),
+					 VIGIL_OK);
+			after = vigil_classification_json(res, true);
+			ck_assert_str_eq(after, before[i]);
+			free(after);
+		}
+	}
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(texts); i++)
+		free(before[i]);
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
 START_TEST(test_category_names)
 {
 	ck_assert_str_eq(vigil_category_name(VIGIL_THREAT), "threat");
@@ -569,6 +616,7 @@ classify_suite(void)
 
 	tc = tcase_create("json");
 	tcase_add_test(tc, test_json);
+	tcase_add_test(tc, test_sleep_wake);
 	tcase_add_test(tc, test_category_names);
 	suite_add_tcase(s, tc);
 	return s;
