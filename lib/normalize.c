@@ -335,8 +335,18 @@ emit_token(struct norm *n, const struct nunit *u, size_t k,
 					      u[i].c != u[i - 2].c);
 	}
 	if (plain) {  /* the common case: letters, nothing to undo */
-		for (size_t i = 0; i < k; i++)
-			out_add(n, u[i].c, u[i].s);
+		/* out_add() in locals: a store to the text may alias n. */
+		char *t = n->text;
+		uint32_t *st = n->start, prev = at ? st[at - 1] : 0;
+		size_t o = at;
+
+		for (size_t i = 0; i < k; i++, o++) {
+			uint32_t s = o && u[i].s < prev ? prev : u[i].s;
+
+			t[o] = u[i].c;
+			st[o] = prev = s;
+		}
+		n->len = o;
 		goto done;
 	}
 	if (k > sizeof(c)) {  /* not a word: copy what can be copied */
