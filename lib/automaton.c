@@ -37,6 +37,9 @@
 #ifndef DENSE_DEPTH
 #define DENSE_DEPTH 12  /* states this deep or shallower get a full row */
 #endif
+#ifndef DENSE_MAX
+#define DENSE_MAX 32768  /* and at most this many (2 or 4 MB) */
+#endif
 #define SCAN_CHUNK 256  /* bytes a scan lane runs before it reports */
 
 /* One pattern a state reports, with what a hit needs. */
@@ -210,7 +213,8 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 	}
 	/* Breadth first means depth never decreases. */
 	a->ndense = 1;
-	while (a->ndense < ns && a->depth[a->old[a->ndense]] <= DENSE_DEPTH)
+	while (a->ndense < ns && a->ndense < DENSE_MAX &&
+	       a->depth[a->old[a->ndense]] <= DENSE_DEPTH)
 		a->ndense++;
 	nsparse = ns - a->ndense;
 	for (size_t s = a->ndense; s < ns; s++)
