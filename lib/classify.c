@@ -57,7 +57,8 @@ struct vigil_classification {
 	struct cmatch *m;
 	size_t nm, am;
 	uint8_t *mask;               /* per rule: elements with a hit */
-	uint32_t *touched;           /* rules whose mask is not zero */
+	uint32_t *touched;           /* rules whose mask is not zero, and
+				      * room for one more (candidates()) */
 	uint32_t *head;              /* per rule << 3 | element: first link */
 	struct link *link;           /* hits filed under rule elements */
 	size_t nrules, nlink;
@@ -438,7 +439,7 @@ scratch_size(const struct ruleset *rs, vigil_classification *res)
 	if (res->nrules >= rs->nrules)
 		return VIGIL_OK;
 	m = calloc(rs->nrules, 1);
-	t = malloc(rs->nrules * sizeof(uint32_t));
+	t = malloc((rs->nrules + 1) * sizeof(uint32_t));
 	h = malloc(rs->nrules * 8 * sizeof(uint32_t));
 	if (!m || !t || !h) {
 		free(m);
