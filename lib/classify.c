@@ -57,10 +57,14 @@ struct vigil_classification {
 	struct cmatch *m;
 	size_t nm, am;
 	uint8_t *mask;               /* per rule: elements with a hit */
-	uint32_t *touched;           /* rules whose mask is not zero */
+	uint32_t *touched;           /* rules whose mask is not zero, and
+				      * room for one more (candidates()) */
 	uint32_t *head;              /* per rule << 3 | element: first link */
 	struct link *link;           /* hits filed under rule elements */
 	size_t nrules, nlink;
+	uint32_t *seen;              /* per literal: the run that last saw it */
+	size_t nlits;
+	uint32_t run;                /* runs since seen[] was cleared */
 	struct norm norm;
 	struct hits hits;
 };
@@ -376,6 +380,7 @@ vigil_classification_free(vigil_classification *r)
 	free(r->touched);
 	free(r->head);
 	free(r->link);
+	free(r->seen);
 	free(r);
 }
 
@@ -437,10 +442,21 @@ scratch_size(const struct ruleset *rs, vigil_classification *res)
 	uint8_t *m;
 	uint32_t *t, *h;
 
+	if (res->nlits < rs->nlits || res->run == UINT32_MAX) {
+		free(res->seen);
+		res->seen = calloc(rs->nlits ? rs->nlits : 1, sizeof(uint32_t));
+		if (!res->seen) {
+			res->nlits = 0;
+			return VIGIL_E_NOMEM;
+		}
+		res->nlits = rs->nlits;
+		res->run = 0;
+	}
+	res->run++;
 	if (res->nrules >= rs->nrules)
 		return VIGIL_OK;
 	m = calloc(rs->nrules, 1);
-	t = malloc(rs->nrules * sizeof(uint32_t));
+	t = malloc((rs->nrules + 1) * sizeof(uint32_t));
 	h = malloc(rs->nrules * 8 * sizeof(uint32_t));
 	if (!m || !t || !h) {
 		free(m);
@@ -460,9 +476,11 @@ scratch_size(const struct ruleset *rs, vigil_classification *res)
 }
 
 /* File every hit under the rule elements that hold its literal; note the
- * rules touched. Only rules with a hit for every element can fire. The
- * arrays are read through locals: stores to the byte masks may alias
- * anything, and would make the compiler reload them every time. */
+ * rules touched, in the order first touched. Only rules with a hit for
+ * every element can fire. A literal found again adds nothing to the
+ * masks (a fifth of the hits on the public texts). The arrays are read
+ * through locals: stores to the byte masks may alias anything, and would
+ * make the compiler reload them every time. */
 static vigil_error
 candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 {
@@ -473,7 +491,8 @@ candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 	const uint32_t *elem_off = rs->elem_off, *elem_code = rs->elem_code;
 	const uint8_t *full = rs->full;
 	uint8_t *mask = res->mask;
-	uint32_t *touched = res->touched, *head = res->head;
+	uint32_t *touched = res->touched, *head = res->head, *seen = res->seen;
+	const uint32_t run = res->run;
 
 	*nt = 0;
 	if (r != VIGIL_OK)
@@ -481,11 +500,14 @@ candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 	for (size_t i = 0; i < nh; i++) {
 		uint32_t lit = hv[i].lit;
 
+		if (seen[lit] == run)
+			continue;
+		seen[lit] = run;
 		for (uint32_t j = elem_off[lit], je = elem_off[lit + 1]; j < je; j++) {
 			uint32_t code = elem_code[j], k = code >> 3;
 
-			if (!mask[k])
-				touched[ntouched++] = k;
+			touched[ntouched] = k;
+			ntouched += !mask[k];
 			mask[k] |= (uint8_t)(1u << (code & 7));
 		}
 	}

@@ -371,6 +371,16 @@ scan_spelled(const struct ruleset *rs, struct hits *h)
 	return VIGIL_OK;
 }
 
+/* The space after the word at text offset i, or the end of the text.
+ * Words are short: a loop, not memchr(). */
+static inline size_t
+word_end(const struct norm *n, size_t i)
+{
+	while (i < n->len && n->text[i] != ' ')
+		i++;
+	return i;
+}
+
 /* Up to MAX_TOKENS_AHEAD tokens from text offset i (word w) into win. */
 static size_t
 window(const struct norm *n, size_t i, uint32_t w, struct tok *win)
@@ -378,8 +388,7 @@ window(const struct norm *n, size_t i, uint32_t w, struct tok *win)
 	size_t k = 0;
 
 	while (k < MAX_TOKENS_AHEAD && i < n->len) {
-		const char *sp = memchr(n->text + i, ' ', n->len - i);
-		size_t e = sp ? (size_t)(sp - n->text) : n->len;
+		size_t e = word_end(n, i);
 		struct tok *t = &win[k++];
 
 		t->s = (uint32_t)i;
@@ -412,12 +421,30 @@ doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 	/* Every other detector holds a digit in its first two tokens: start
 	 * windows at each token with a digit and at the one before it. */
 	while (r == VIGIL_OK && n->ndigits && i < n->len) {
-		const char *sp = memchr(n->text + i, ' ', n->len - i);
-		size_t e = sp ? (size_t)(sp - n->text) : n->len, nd = 0;
+		size_t e = i, nd = 0, d = i;
 		bool digit;
 
-		for (size_t k = i; k < e; k++)
-			nd += n->text[k] >= '0' && n->text[k] <= '9';
+		/* Words without a digit only move prev and w: go straight
+		 * to the next word with one. */
+		while (d < n->len && (n->text[d] < '0' || n->text[d] > '9'))
+			d++;
+		if (d == n->len)
+			break;
+		while (d > i && n->text[d - 1] != ' ')
+			d--;
+		if (d > i) {
+			size_t pw = d - 1;  /* the space ending the word before */
+
+			for (size_t k = i; k < d; k++)
+				w += n->text[k] == ' ';
+			while (pw > i && n->text[pw - 1] != ' ')
+				pw--;
+			prev_number = pw == d - 1;
+			prev = pw;
+			i = e = d;
+		}
+		for (; e < n->len && n->text[e] != ' '; e++)
+			nd += n->text[e] >= '0' && n->text[e] <= '9';
 		digit = nd > 0;
 		/* Only a month ("march 12") or plate letters ("abc 4521") can
 		 * start a detector on the word before the digits. */

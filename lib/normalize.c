@@ -19,6 +19,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <utf8proc.h>
 
@@ -332,8 +335,18 @@ emit_token(struct norm *n, const struct nunit *u, size_t k,
 					      u[i].c != u[i - 2].c);
 	}
 	if (plain) {  /* the common case: letters, nothing to undo */
-		for (size_t i = 0; i < k; i++)
-			out_add(n, u[i].c, u[i].s);
+		/* out_add() in locals: a store to the text may alias n. */
+		char *t = n->text;
+		uint32_t *st = n->start, prev = at ? st[at - 1] : 0;
+		size_t o = at;
+
+		for (size_t i = 0; i < k; i++, o++) {
+			uint32_t s = o && u[i].s < prev ? prev : u[i].s;
+
+			t[o] = u[i].c;
+			st[o] = prev = s;
+		}
+		n->len = o;
 		goto done;
 	}
 	if (k > sizeof(c)) {  /* not a word: copy what can be copied */
@@ -428,6 +441,64 @@ ascii_word(struct norm *n, const unsigned char *p, size_t s, size_t e,
 	return true;
 }
 
+#ifdef __SSE2__
+/* The run of ASCII letters at p[i..len), 16 bytes at a time: folded into
+ * t[o..] with their offsets in st[o..], as the byte loop of norm_ascii()
+ * does it. *c1 and *c2 are the token's last two output bytes before the
+ * run, then after it; a third letter in a row sets *odd. Writes up to 16
+ * bytes and offsets past the run (norm_run() leaves room). */
+static size_t
+letter_run(const unsigned char *p, size_t i, size_t len, char *t,
+	   uint32_t *st, char *c1, char *c2, bool *odd)
+{
+	const __m128i bit = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a');
+	const __m128i z = _mm_set1_epi8(25);
+	size_t run = 0;
+
+	for (;;) {
+		unsigned char tail[16], out[16];
+		const unsigned char *q = p + i + run;
+		__m128i v, lo, x, prev1, prev2, same;
+		unsigned mask, n, same3;
+
+		if (len - i - run < sizeof(tail)) {  /* never read past len */
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, q, len - i - run);
+			q = tail;
+		}
+		v = _mm_loadu_si128((const __m128i *)q);
+		lo = _mm_or_si128(v, bit);
+		x = _mm_sub_epi8(lo, a);  /* a letter: 0..25 */
+		mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, z), x));
+		n = (unsigned)__builtin_ctz(~mask);  /* 16 when all are */
+		if (n == 0)
+			break;
+		_mm_storeu_si128((__m128i *)(t + run), lo);
+		for (unsigned k = 0; k < 16; k += 4)
+			_mm_storeu_si128((__m128i *)(st + run + k),
+					 _mm_add_epi32(_mm_set1_epi32((int)(i + run + k)),
+						       _mm_setr_epi32(0, 1, 2, 3)));
+		/* Byte j against j - 1 and j - 2, the bytes before the run
+		 * being *c1 and *c2. */
+		prev1 = _mm_or_si128(_mm_slli_si128(lo, 1),
+				     _mm_cvtsi32_si128((unsigned char)*c1));
+		prev2 = _mm_or_si128(_mm_slli_si128(lo, 2),
+				     _mm_cvtsi32_si128((unsigned char)*c2 |
+						       (unsigned char)*c1 << 8));
+		same = _mm_and_si128(_mm_cmpeq_epi8(lo, prev1), _mm_cmpeq_epi8(lo, prev2));
+		same3 = (unsigned)_mm_movemask_epi8(same) & ((1u << n) - 1);
+		*odd |= same3 != 0;
+		_mm_storeu_si128((__m128i *)out, lo);
+		*c2 = n >= 2 ? (char)out[n - 2] : *c1;
+		*c1 = (char)out[n - 1];
+		run += n;
+		if (n < 16)
+			break;
+	}
+	return run;
+}
+#endif
+
 /* The fast path for ASCII text: plain words (letters and apostrophes, or
  * only digits, maybe after '@' or '#' and before punctuation) are folded
  * here in one pass, other words through ascii_word(). False means "use
@@ -435,7 +506,7 @@ ascii_word(struct norm *n, const unsigned char *p, size_t s, size_t e,
  * out ("k i l l"). */
 static bool
 norm_ascii(struct norm *n, const unsigned char *p, size_t len,
-	   const struct norm_vocab *vocab)
+	   const struct norm_vocab *vocab, bool simd)
 {
 	const uint8_t *cls = fast_class;
 	char *t = n->text;
@@ -469,6 +540,20 @@ norm_ascii(struct norm *n, const unsigned char *p, size_t len,
 			unsigned char b = p[i];
 			uint8_t k = cls[b];
 
+#ifdef __SSE2__
+			if (k == F_ALPHA && simd) {
+				size_t run = letter_run(p, i, len, t + o, st + o,
+							&c1, &c2, &odd);
+
+				odd |= symbol;
+				o += run;
+				nl += (unsigned)run;
+				i += run;
+				last = (uint32_t)i;
+				i--;  /* the loop steps to the byte after the run */
+				continue;
+			}
+#endif
 			if (k == F_ALPHA) {
 				char g = (char)(b | 0x20);  /* ascii_fold[] of a letter */
 
@@ -519,9 +604,11 @@ norm_ascii(struct norm *n, const unsigned char *p, size_t len,
 	return true;
 }
 
-vigil_error
-norm_run(struct norm *n, const char *text, size_t len,
-	 const struct norm_vocab *vocab)
+enum { PATH_GENERAL, PATH_ASCII_BYTES, PATH_ASCII };
+
+static vigil_error
+norm_run_paths(struct norm *n, const char *text, size_t len,
+	       const struct norm_vocab *vocab, int path)
 {
 	size_t need = len * 3 + 16, i = 0, nu;
 	bool joined_before = false;
@@ -547,7 +634,8 @@ norm_run(struct norm *n, const char *text, size_t len,
 	n->len = 0;
 	n->invalid = false;
 	n->ndigits = 0;
-	if (norm_ascii(n, (const unsigned char *)text, len, vocab))
+	if (path != PATH_GENERAL &&
+	    norm_ascii(n, (const unsigned char *)text, len, vocab, path == PATH_ASCII))
 		goto done;
 	n->len = 0;
 	n->ndigits = 0;
@@ -584,6 +672,27 @@ done:
 	n->text[n->len] = '\0';
 	n->start[n->len] = (uint32_t)len;  /* so start[e] ends any span */
 	return VIGIL_OK;
+}
+
+vigil_error
+norm_run(struct norm *n, const char *text, size_t len,
+	 const struct norm_vocab *vocab)
+{
+	return norm_run_paths(n, text, len, vocab, PATH_ASCII);
+}
+
+vigil_error
+norm_run_general(struct norm *n, const char *text, size_t len,
+		 const struct norm_vocab *vocab)
+{
+	return norm_run_paths(n, text, len, vocab, PATH_GENERAL);
+}
+
+vigil_error
+norm_run_bytes(struct norm *n, const char *text, size_t len,
+	       const struct norm_vocab *vocab)
+{
+	return norm_run_paths(n, text, len, vocab, PATH_ASCII_BYTES);
 }
 
 size_t

@@ -548,6 +548,15 @@ void norm_free(struct norm *n);
  * (may be NULL). Buffers are reused between calls. */
 vigil_error norm_run(struct norm *n, const char *text, size_t len,
 		     const struct norm_vocab *vocab);
+/* norm_run() without its fast paths, for the tests that compare them:
+ * general, every text through the units (what ASCII text took before the
+ * ASCII fast path; the two differ on purpose where a word ends in
+ * symbols); bytes, the ASCII path a byte at a time (what its 16-byte
+ * letter runs must agree with, byte for byte). */
+vigil_error norm_run_general(struct norm *n, const char *text, size_t len,
+			     const struct norm_vocab *vocab);
+vigil_error norm_run_bytes(struct norm *n, const char *text, size_t len,
+			   const struct norm_vocab *vocab);
 /* Index of the first text byte whose original start is >= orig. */
 size_t norm_to_text_offset(const struct norm *n, size_t orig);
 

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "vigil-private.h"
 
 /* ------------------------------------------------------------------ */
@@ -82,6 +84,87 @@ START_TEST(test_normalize_offsets)
 	}
 	ck_assert_uint_eq(n.start[n.len], len);
 	norm_free(&n);
+}
+END_TEST
+
+/* Whether norm_run() and `ref` fold `in` alike: text, offsets, digits. */
+static bool
+same_norm(struct norm *a, const struct norm *b)
+{
+	return a->len == b->len && memcmp(a->text, b->text, a->len + 1) == 0 &&
+	       memcmp(a->start, b->start, (a->len + 1) * sizeof(*a->start)) == 0 &&
+	       a->ndigits == b->ndigits && a->invalid == b->invalid;
+}
+
+static void
+check_fast_path(struct norm *a, struct norm *b, const char *in, size_t len)
+{
+	ck_assert_int_eq(norm_run(a, in, len, NULL), VIGIL_OK);
+	ck_assert_int_eq(norm_run_bytes(b, in, len, NULL), VIGIL_OK);
+	if (!same_norm(a, b))
+		ck_abort_msg("fast path differs on \"%.*s\": \"%s\" vs \"%s\"",
+			     (int)len, in, a->text, b->text);
+}
+
+/* The ASCII path folds runs of letters 16 bytes at a time; it must agree
+ * with the same path a byte at a time, offsets included, on random
+ * strings (runs of every length and alignment, stretched letters, leet,
+ * masks, handles, apostrophes, non-ASCII) and on every post of the
+ * classifier's test data at every alignment. */
+START_TEST(test_normalize_fast_path)
+{
+	static const char *const parts[] = {
+		/* Few letters, often: repeats across symbols ("ll'l"). */
+		"a", "a", "A", "l", "l", "L", "'", "'", "`", "a", "l", "@",
+		"b", "k", "i", "e", "s", "o", "x", "I", "K", "E", "Z",
+		" ", " ", " ", "  ", ".", ",", "-", "'", "`", "*", "#", "@", "$",
+		"!", "|", "+", "0", "1", "3", "4", "7", "9", "\t", "ll", "iii",
+		"kill", "KILL", "fuck", "you", "f*ck", "sh1t", "aaaa",
+		"abcdefghijklmnopqrstuvwxyz", "\xc3\xa9", "\xe2\x80\x99",
+		"\xf0\x9f\x94\xaa",
+	};
+	struct norm a, b;
+	char buf[1024], path[4096];
+	unsigned seed = 3;
+	size_t lines = 0;
+	FILE *f;
+
+	norm_init(&a);
+	norm_init(&b);
+	/* The comparison sees one offset off. */
+	check_fast_path(&a, &b, "killing", 7);
+	b.start[3]++;
+	ck_assert(!same_norm(&a, &b));
+	for (int it = 0; it < 50000; it++) {
+		size_t len = 0, k = 1 + (size_t)rand_r(&seed) % 40;
+
+		for (size_t j = 0; j < k; j++) {
+			const char *w = parts[(size_t)rand_r(&seed) % VIGIL_ARRAY_SIZE(parts)];
+			size_t wl = strlen(w);
+
+			memcpy(buf + len, w, wl);
+			len += wl;
+		}
+		check_fast_path(&a, &b, buf, len);
+	}
+	snprintf(path, sizeof(path), "%s/data/classify-extra.jsonl", VIGIL_TEST_DIR);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(path, sizeof(path), f)) {
+		json_t *o = json_loads(path, 0, NULL);
+		const char *t = json_string_value(json_object_get(o, "text"));
+		size_t tl = t ? strlen(t) : 0;
+
+		ck_assert_ptr_nonnull(t);
+		for (size_t off = 0; off < 16 && off <= tl; off++)
+			check_fast_path(&a, &b, t + off, tl - off);
+		json_decref(o);
+		lines++;
+	}
+	fclose(f);
+	ck_assert_uint_gt(lines, 100);
+	norm_free(&a);
+	norm_free(&b);
 }
 END_TEST
 
@@ -595,6 +678,7 @@ classify_suite(void)
 	tcase_add_loop_test(tc, test_normalize, 0, VIGIL_ARRAY_SIZE(norm_cases));
 	tcase_add_loop_test(tc, test_normalize_offsets, 0, VIGIL_ARRAY_SIZE(norm_cases));
 	tcase_add_test(tc, test_normalize_invalid_utf8);
+	tcase_add_test(tc, test_normalize_fast_path);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rules");
