@@ -303,6 +303,7 @@ ruleset_finish(struct ruleset *rs, char *errbuf)
 	rs->hcap = 0;
 	shrink((void **)&rs->lits, rs->nlits, sizeof(*rs->lits));
 	rs->alits = rs->nlits;
+	rs->vocab->lits = rs->lits;  /* the block may have moved */
 	shrink((void **)&rs->pats, rs->npats, sizeof(*rs->pats));
 	shrink((void **)&rs->rules, rs->nrules, sizeof(*rs->rules));
 	rs->arules = rs->nrules;
