@@ -23,6 +23,8 @@ struct cparse {
 	unsigned line;
 	unsigned section_line;    /* line of the last [section] header */
 	char section[128];        /* the section of the previous line */
+	char header[128];         /* the name in the last [section] header */
+	unsigned vigil_line;      /* line of the [vigil] header, 0 before it */
 	vigil_conf_clinician *clin;
 	vigil_conf_source *src;
 	vigil_conf_problem_fn problem;
@@ -81,8 +83,22 @@ reader(char *str, int num, void *stream)
 
 		while (i < n && (str[i] == ' ' || str[i] == '\t'))
 			i++;
-		if (i < n && str[i] == '[')
-			p->section_line = p->line;
+		if (i < n && str[i] == '[') {
+			const char *end = memchr(str + i + 1, ']', (size_t)(n - i - 1));
+			int len = end ? (int)(end - (str + i + 1)) : -1;
+
+			/* The same header twice in a row is one section to inih,
+			 * so its keys would silently merge: say so here. A header
+			 * repeated further down is caught when its section starts. */
+			if (len >= 0 && p->section_line && (size_t)len == strlen(p->header) &&
+			    memcmp(str + i + 1, p->header, (size_t)len) == 0)
+				problem_at(p, p->line, "[%s] appears twice (first at line %u)", p->header,
+					   p->section_line);
+			else
+				p->section_line = p->line;
+			if (len >= 0)
+				snprintf(p->header, sizeof(p->header), "%.*s", len, str + i + 1);
+		}
 	}
 	str[n++] = '\n';
 	str[n] = '\0';
@@ -392,8 +408,14 @@ new_section(struct cparse *p, const char *section)
 
 	p->clin = NULL;
 	p->src = NULL;
-	if (strcmp(section, "vigil") == 0)
+	if (strcmp(section, "vigil") == 0) {
+		if (p->vigil_line)
+			problem_at(p, p->section_line, "[vigil] appears twice (first at line %u)",
+				   p->vigil_line);
+		else
+			p->vigil_line = p->section_line;
 		return true;
+	}
 	if (!sp || !sp[1] || strchr(sp + 1, ' ')) {
 		problem_at(p, p->section_line, "unknown section [%s] (vigil, clinician ID, source NAME)",
 			   section);

@@ -404,6 +404,13 @@ token_file = /nonexistent/token
 
 [weird]
 x = 1
+
+[clinician amartin]
+[clinician amartin]
+name = Dr. Anne Martin
+
+[vigil]
+recheck_window = 60
 """ % (d3, d3, loose))
     r = subprocess.run([VIGILD, "-n", "-c", bad], capture_output=True, text=True)
     check(r.returncode == 1, "bad config: vigild -n exits 1")
@@ -412,7 +419,10 @@ x = 1
                  "bad.conf:10: unknown key 'favourite'", "bad.conf:12: [source a]: unknown platform",
                  "bad.conf:16: [source b] names clinician 'nobody'",
                  "bad.conf:16: base_url", "bad.conf:16: token_file '%s' has mode 0644" % loose,
-                 "bad.conf:22: token_file '/nonexistent/token'", "bad.conf:27: unknown section [weird]"):
+                 "bad.conf:22: token_file '/nonexistent/token'", "bad.conf:27: unknown section [weird]",
+                 # a header repeated at once would merge its keys unseen
+                 "bad.conf:31: [clinician amartin] appears twice (first at line 30)",
+                 "bad.conf:34: [vigil] appears twice (first at line 1)"):
         check(want in r.stderr, "bad config reports %r" % want)
     if pl.FAILED:
         print(r.stderr)
