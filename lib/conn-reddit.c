@@ -40,10 +40,21 @@ reddit_setup(vigil_source *src, char *errbuf)
 		return vigil_fail(errbuf, VIGIL_E_INVAL,
 				  "reddit: token file needs client_id, client_secret, "
 				  "username and password lines (or token)");
-	snprintf(src->user_agent, sizeof(src->user_agent),
-		 "linux:vigil:%s (by /u/%s)", VIGIL_VERSION,
-		 src->account ? src->account : user ? user : "vigil");
+	{
+		/* Reddit asks for platform:app:version (by /u/name). */
+		const char *name = src->account ? src->account : user ? user : "vigil";
+		size_t n = strlen(name) + sizeof("linux:vigil:" VIGIL_VERSION " (by /u/)");
+
+		free(src->user_agent);
+		src->user_agent = malloc(n);
+		if (src->user_agent)
+			snprintf(src->user_agent, n, "linux:vigil:%s (by /u/%s)", VIGIL_VERSION,
+				 name);
+	}
 	secret_free(user);
+	if (!src->user_agent)
+		return VIGIL_E_NOMEM;
+	src->http.user_agent = src->user_agent;
 	return VIGIL_OK;
 }
 

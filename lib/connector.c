@@ -315,9 +315,7 @@ vigil_source_new(const vigil_source_config *cfg, vigil_source **out,
 		cfg->connect_timeout_ms : 10000;
 	src->http.timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 60000;
 	src->http.max_response = cfg->max_response ? cfg->max_response : 16u << 20;
-	snprintf(src->user_agent, sizeof(src->user_agent),
-		 "vigil/%s (clinician harassment evidence keeper)", VIGIL_VERSION);
-	src->http.user_agent = src->user_agent;
+	src->http.user_agent = "vigil/" VIGIL_VERSION " (clinician harassment evidence keeper)";
 	src->http.ca_file = src->ca_file;
 	if (cfg->token_file) {
 		r = secret_read(cfg->token_file, &src->secret, &src->secret_len, errbuf);
@@ -359,6 +357,7 @@ vigil_source_free(vigil_source *src)
 	free(src->video);
 	free(src->session_file);
 	free(src->ca_file);
+	free(src->user_agent);
 	free(src);
 }
 

@@ -479,7 +479,7 @@ struct vigil_source {
 	int64_t bearer_expires_ms;
 	unsigned page_size;
 	struct http_options http;
-	char user_agent[160];
+	char *user_agent;             /* a platform's own, or NULL: vigil's */
 	struct rl_state rl;
 	bool busy;
 };
