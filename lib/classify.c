@@ -180,6 +180,7 @@ classifier_sleep(vigil_classifier *c)
 {
 	automaton_free(c->ac);
 	c->ac = NULL;
+	ruleset_drop_patterns(&c->rs);
 }
 
 vigil_error
@@ -187,7 +188,8 @@ classifier_wake(vigil_classifier *c, char *errbuf)
 {
 	if (c->ac)
 		return VIGIL_OK;
-	if (automaton_build(c->rs.pats, c->rs.npats, &c->ac) != VIGIL_OK)
+	if (ruleset_patterns(&c->rs) != VIGIL_OK ||
+	    automaton_build(c->rs.pats, c->rs.npats, &c->ac) != VIGIL_OK)
 		return vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory building automaton");
 	return VIGIL_OK;
 }

@@ -629,6 +629,10 @@ vigil_error ruleset_parse(struct ruleset *rs, const char *file,
 			  const char *text, size_t len, char *errbuf);
 /* Index rules and build the automaton's pattern list. */
 vigil_error ruleset_finish(struct ruleset *rs, char *errbuf);
+/* The automaton's pattern list, made from the literals: dropped while a
+ * classifier sleeps, made again (the same list) when it wakes. */
+void ruleset_drop_patterns(struct ruleset *rs);
+vigil_error ruleset_patterns(struct ruleset *rs);
 bool element_has(const struct element *e, uint32_t lit);
 /* Find or add a literal; its id, or UINT32_MAX when out of memory. */
 uint32_t ruleset_intern(struct ruleset *rs, const char *text, bool prefix,
