@@ -166,93 +166,157 @@ any_in_flight(const vigil_watch *w)
 	return false;
 }
 
-struct page_state {
+/* The pages stored in one transaction: each page's captures, re-checks,
+ * alerts and cursor go in together or not at all, and several pages that
+ * arrived together share one commit (one fsync, one signed checkpoint). */
+struct page_group {
 	vigil_watch *w;
-	struct wsource *s;
-	const vigil_page *page;
+	struct wsource **src;
+	const vigil_page **pages;
+	size_t npages;
 	const vigil_batch *batch;
-	const vigil_post **added;
-	uint64_t n;
+	const vigil_post **added;     /* the captures, in batch order */
+	const char **added_clin;
+	uint32_t *added_hash;
+	uint64_t *n;                  /* per page: how many of them */
+	uint64_t total;
 };
 
-/* Inside the append's transaction: the re-checks, alerts and cursor go
- * with the captures or not at all. A clock entry may precede the
- * captures, so they are the last n. */
-static vigil_error
-page_state(void *ctx, uint64_t first, uint64_t size, char *errbuf)
+static uint32_t
+post_hash(const vigil_post *p)
 {
-	struct page_state *ps = ctx;
-	vigil_watch *w = ps->w;
+	uint32_t h = 2166136261u;
+
+	for (const char *c = p->id; *c; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	for (const char *c = p->platform; *c; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	return h;
+}
+
+/* Inside the append's transaction. A clock entry may precede the
+ * captures, so they are the last `total`. */
+static vigil_error
+group_state(void *ctx, uint64_t first, uint64_t size, char *errbuf)
+{
+	struct page_group *g = ctx;
+	uint64_t base = size - g->total, k = 0;
 	vigil_error r = VIGIL_OK;
 
 	(void)first;
-	for (uint64_t i = 0; r == VIGIL_OK && i < ps->n; i++)
-		r = watch_add_recheck(w, size - ps->n + i, ps->s->conf->name, ps->added[i]->id,
+	for (size_t j = 0; r == VIGIL_OK && j < g->npages; j++)
+		for (uint64_t i = 0; r == VIGIL_OK && i < g->n[j]; i++, k++)
+			r = watch_add_recheck(g->w, base + k, g->src[j]->conf->name, g->added[k]->id,
+					      errbuf);
+	if (r == VIGIL_OK)
+		r = alert_queue(g->w, g->batch, base, errbuf);
+	for (size_t j = 0; r == VIGIL_OK && j < g->npages; j++)
+		r = watch_save_source(g->w, g->src[j], g->pages[j]->cursor, true, NULL, g->n[j],
 				      errbuf);
+	return r;
+}
+
+/* Already captured for this clinician, in the ledger or earlier in the
+ * group? */
+static bool
+group_has(const struct page_group *g, const vigil_post *p, const char *clin, uint32_t h)
+{
+	if (watch_already_captured(g->w, p, clin))
+		return true;
+	for (uint64_t k = 0; k < g->total; k++)
+		if (g->added_hash[k] == h && strcmp(g->added[k]->id, p->id) == 0 &&
+		    strcmp(g->added[k]->platform, p->platform) == 0 &&
+		    strcmp(g->added_clin[k], clin) == 0)
+			return true;
+	return false;
+}
+
+static vigil_error
+store_group(struct page_group *g, char *errbuf)
+{
+	vigil_watch *w = g->w;
+	uint64_t first = 0, size = 0, posts = 0, k;
+	vigil_batch *b = NULL;
+	vigil_error r;
+
+	for (size_t j = 0; j < g->npages; j++)
+		posts += g->pages[j]->n_posts;
+	g->added = calloc(posts + 1, sizeof(*g->added));
+	g->added_clin = calloc(posts + 1, sizeof(*g->added_clin));
+	g->added_hash = calloc(posts + 1, sizeof(*g->added_hash));
+	g->n = calloc(g->npages, sizeof(*g->n));
+	r = g->added && g->added_clin && g->added_hash && g->n ? VIGIL_OK : VIGIL_E_NOMEM;
 	if (r == VIGIL_OK)
-		r = alert_queue(w, ps->batch, size - ps->n, errbuf);
+		r = classifier_wake(w->classifier, errbuf);
 	if (r == VIGIL_OK)
-		r = watch_save_source(w, ps->s, ps->page->cursor, true, NULL, ps->n, errbuf);
+		r = vigil_batch_new(&b);
+	g->batch = b;
+	for (size_t j = 0; r == VIGIL_OK && j < g->npages; j++) {
+		struct wsource *s = g->src[j];
+		const char *clin = s->conf->clinician;
+
+		for (size_t i = 0; i < g->pages[j]->n_posts; i++) {
+			const vigil_post *p = g->pages[j]->posts[i];
+			char err[VIGIL_ERRBUF_SIZE] = "";
+			uint32_t h = post_hash(p);
+
+			if (group_has(g, p, clin, h)) {
+				w->stats.duplicates++;
+				continue;
+			}
+			if (ingest_post(b, w->classifier, p, s->conf->name, clin, err) != VIGIL_OK) {
+				log_warn("[source %s] %s post %s: %s, ignoring", s->conf->name,
+					 p->platform, p->id, err);
+				continue;
+			}
+			g->added[g->total] = p;
+			g->added_clin[g->total] = clin;
+			g->added_hash[g->total++] = h;
+			g->n[j]++;
+		}
+	}
+	if (r == VIGIL_OK && g->total > 0)
+		r = ledger_append_with(w->ledger, b, group_state, g, &first, &size, errbuf);
+	for (size_t j = 0; r == VIGIL_OK && g->total == 0 && j < g->npages; j++)
+		r = watch_save_source(w, g->src[j], g->pages[j]->cursor, true, NULL, 0, errbuf);
+	vigil_batch_free(b);
+	if (r != VIGIL_OK)
+		goto out;  /* nothing stored; the cursors stay where they were */
+	w->stats.last_poll_ms = vigil_now_ms();
+	if (g->total > 0) {
+		w->stats.captures += g->total;
+		w->appended_unwitnessed += size - first;
+	}
+	k = size - g->total;
+	for (size_t j = 0; r == VIGIL_OK && j < g->npages; j++) {
+		if (g->pages[j]->cursor)
+			r = watch_set_cursor(g->src[j], g->pages[j]->cursor);
+		if (g->n[j] > 0)
+			log_info("[source %s] stored %" PRIu64 " captures: seq %" PRIu64 "..%" PRIu64,
+				 g->src[j]->conf->name, g->n[j], k, k + g->n[j] - 1);
+		k += g->n[j];
+	}
+out:
+	free(g->added);
+	free(g->added_clin);
+	free(g->added_hash);
+	free(g->n);
 	return r;
 }
 
 vigil_error
 watch_store_page(vigil_watch *w, struct wsource *s, const vigil_page *page, char *errbuf)
 {
-	struct page_state ps = { w, s, page, NULL, NULL, 0 };
-	const char *clin = s->conf->clinician;
-	uint64_t first = 0, size = 0;
-	vigil_batch *b = NULL;
-	vigil_error r;
+	struct page_group g = { .w = w, .src = &s, .pages = &page, .npages = 1 };
 
-	ps.added = calloc(page->n_posts ? page->n_posts : 1, sizeof(*ps.added));
-	if (!ps.added)
-		return VIGIL_E_NOMEM;
-	r = classifier_wake(w->classifier, errbuf);
-	if (r == VIGIL_OK)
-		r = vigil_batch_new(&b);
-	ps.batch = b;
-	for (size_t i = 0; r == VIGIL_OK && i < page->n_posts; i++) {
-		const vigil_post *p = page->posts[i];
-		char err[VIGIL_ERRBUF_SIZE] = "";
-		bool dup = watch_already_captured(w, p, clin);
-
-		for (size_t j = 0; !dup && j < i; j++)
-			dup = strcmp(page->posts[j]->id, p->id) == 0 &&
-			      strcmp(page->posts[j]->platform, p->platform) == 0;
-		if (dup) {
-			w->stats.duplicates++;
-			continue;
-		}
-		if (ingest_post(b, w->classifier, p, s->conf->name, clin, err) != VIGIL_OK)
-			log_warn("[source %s] %s post %s: %s, ignoring", s->conf->name, p->platform,
-				 p->id, err);
-		else
-			ps.added[ps.n++] = p;
-	}
-	if (r == VIGIL_OK && ps.n > 0)
-		r = ledger_append_with(w->ledger, b, page_state, &ps, &first, &size, errbuf);
-	else if (r == VIGIL_OK)
-		r = watch_save_source(w, s, page->cursor, true, NULL, 0, errbuf);
-	vigil_batch_free(b);
-	free(ps.added);
-	if (r != VIGIL_OK)
-		return r;  /* nothing stored; the cursor stays where it was */
-	if (page->cursor)
-		r = watch_set_cursor(s, page->cursor);
-	w->stats.last_poll_ms = vigil_now_ms();
-	if (ps.n > 0) {
-		w->stats.captures += ps.n;
-		w->appended_unwitnessed += size - first;
-		log_info("[source %s] stored %" PRIu64 " captures: seq %" PRIu64 "..%" PRIu64,
-			 s->conf->name, ps.n, size - ps.n, size - 1);
-	}
-	return r;
+	return store_group(&g, errbuf);
 }
 
 /* Transfers at once: enough to hide latency, few enough not to swamp a
  * platform (or our own test server) when a thousand sources fall due. */
 #define WATCH_MAX_PARALLEL 32
+/* Results stored together at most (all the transfers that can run). */
+#define WATCH_MAX_GROUP WATCH_MAX_PARALLEL
 
 /* Start the page fetches that are due; an idle source with no page due
  * may run one due re-check instead. */
@@ -480,16 +544,24 @@ check_edited(vigil_watch *w, struct wsource *s, uint64_t seq, const vigil_post *
 	return r;
 }
 
+static struct wsource *
+source_of(vigil_watch *w, const vigil_fetch_result *res)
+{
+	for (size_t i = 0; i < w->n_sources; i++)
+		if (w->sources[i].src == res->source)
+			return &w->sources[i];
+	return NULL;
+}
+
+static vigil_error page_done(vigil_watch *w, struct wsource *s, const vigil_fetch_result *res,
+			     vigil_error r);
+
 static vigil_error
 handle_result(vigil_watch *w, vigil_fetch_result *res, char *errbuf)
 {
-	struct wsource *s = NULL;
+	struct wsource *s = source_of(w, res);
 	int64_t now = vigil_now_ms();
-	vigil_error r = VIGIL_OK;
 
-	for (size_t i = 0; i < w->n_sources; i++)
-		if (w->sources[i].src == res->source)
-			s = &w->sources[i];
 	if (!s)
 		return VIGIL_OK;
 	if (s->recheck_seq >= 0 && !s->in_flight) {
@@ -519,7 +591,51 @@ handle_result(vigil_watch *w, vigil_fetch_result *res, char *errbuf)
 		watch_store_source(w, s, NULL, false, res->message, 0);
 		return VIGIL_OK;
 	}
-	r = watch_store_page(w, s, res->page, errbuf);
+	return page_done(w, s, res, watch_store_page(w, s, res->page, errbuf));
+}
+
+/* Several results that came in together: the pages among them are stored
+ * in one transaction, the rest (errors, re-checks) one by one. */
+static vigil_error
+handle_results(vigil_watch *w, vigil_fetch_result **res, size_t n, char *errbuf)
+{
+	struct wsource *src[WATCH_MAX_GROUP];
+	const vigil_page *pages[WATCH_MAX_GROUP];
+	vigil_fetch_result *pres[WATCH_MAX_GROUP];
+	struct page_group g = { .w = w, .src = src, .pages = pages };
+	vigil_error r = VIGIL_OK, t;
+
+	for (size_t i = 0; i < n; i++) {
+		struct wsource *s = source_of(w, res[i]);
+
+		if (s && s->in_flight && res[i]->error == VIGIL_OK && res[i]->page) {
+			src[g.npages] = s;
+			pages[g.npages] = res[i]->page;
+			pres[g.npages++] = res[i];
+		} else if ((t = handle_result(w, res[i], errbuf)) != VIGIL_OK && r == VIGIL_OK) {
+			r = t;
+		}
+	}
+	if (g.npages == 0)
+		return r;
+	for (size_t j = 0; j < g.npages; j++)
+		src[j]->in_flight = false;
+	t = store_group(&g, errbuf);
+	for (size_t j = 0; j < g.npages; j++) {
+		vigil_error u = page_done(w, src[j], pres[j], t);
+
+		if (u != VIGIL_OK && r == VIGIL_OK)
+			r = u;
+	}
+	return r;
+}
+
+/* After a page was stored (r is VIGIL_OK) or not: when to fetch next. */
+static vigil_error
+page_done(vigil_watch *w, struct wsource *s, const vigil_fetch_result *res, vigil_error r)
+{
+	int64_t now = vigil_now_ms();
+
 	if (r != VIGIL_OK) {
 		/* Not stored: the cursor did not move, so the page comes again. */
 		s->failed = true;
@@ -607,9 +723,17 @@ vigil_watch_step(vigil_watch *w, int max_wait_ms, char *errbuf)
 		pr = vigil_fetcher_poll(w->fetcher, left > 0 ? (int)(left < 1000 ? left : 1000) : 0,
 					&res);
 		if (pr == VIGIL_OK && res) {
+			vigil_fetch_result *got[WATCH_MAX_GROUP] = { res };
+			size_t n = 1;
+
+			/* Whatever else has finished meanwhile is stored with it. */
+			while (n < WATCH_MAX_GROUP &&
+			       vigil_fetcher_poll(w->fetcher, 0, &got[n]) == VIGIL_OK && got[n])
+				n++;
 			w->trimmed = false;
-			r = handle_result(w, res, errbuf);
-			vigil_fetch_result_free(res);
+			r = handle_results(w, got, n, errbuf);
+			for (size_t i = 0; i < n; i++)
+				vigil_fetch_result_free(got[i]);
 			if (!w->stop)
 				start_due(w, vigil_now_ms());
 			continue;
