@@ -189,14 +189,18 @@ http_request_header(struct http_request *req, const char *fmt, ...)
 	char *h;
 	int n;
 
+	/* A header may carry a token: formatted straight into secret memory
+	 * (vasprintf() would leave copies on the stack and in freed heap). */
 	va_start(ap, fmt);
-	n = vasprintf(&h, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0 || !(h = secret_alloc((size_t)n + 1)))
 		return VIGIL_E_NOMEM;
+	va_start(ap, fmt);
+	vsnprintf(h, (size_t)n + 1, fmt, ap);
+	va_end(ap);
 	l = curl_slist_append(req->headers, h);
-	sodium_memzero(h, (size_t)n);
-	free(h);
+	secret_free(h);
 	if (!l)
 		return VIGIL_E_NOMEM;
 	req->headers = l;
