@@ -27,6 +27,8 @@ if [ ! -f build-fuzz/build.ninja ]; then
 fi
 meson compile -C build-fuzz >/dev/null
 mkdir -p build-fuzz/crashes
+# An UBSan report stops the run and leaves its input, like a crash.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=($(ls tests/fuzz/corpus))

@@ -222,6 +222,14 @@ reddit_text(const struct jdoc *d, vigil_post *p, jref dt, const char *kind)
 	return r;
 }
 
+/* Seconds since 1970 that a time can be made of: beyond this, converting
+ * to milliseconds would overflow (a hostile server sent 1.8e32). */
+static bool
+plausible_time(double t)
+{
+	return t >= 0.0 && t < 253402300800.0;  /* 10000-01-01 */
+}
+
 static vigil_error
 reddit_post(const struct jdoc *d, jref child, const char *raw, size_t raw_len,
 	    vigil_post **out)
@@ -235,7 +243,7 @@ reddit_post(const struct jdoc *d, jref child, const char *raw, size_t raw_len,
 	vigil_error r;
 
 	if (!kind || !name || !author ||
-	    !jd_num(d, jd_get(d, dt, "created_utc"), &created))
+	    !jd_num(d, jd_get(d, dt, "created_utc"), &created) || !plausible_time(created))
 		return VIGIL_E_PARSE;
 	p = post_new("reddit");
 	if (!p)
@@ -304,9 +312,10 @@ reddit_page_parse(vigil_source *src, const struct walk *w,
 		char when[32];
 		vigil_post *p;
 
-		if (!name || !jd_num(d, jd_get(d, dt, "created_utc"), &created)) {
+		if (!name || !jd_num(d, jd_get(d, dt, "created_utc"), &created) ||
+		    !plausible_time(created)) {
 			r = vigil_fail(errbuf, VIGIL_E_PARSE, "reddit listing: item %zu "
-				       "lacks name or created_utc", i);
+				       "lacks name or a created_utc from 1970 to 9999", i);
 			goto out;
 		}
 		ms = (int64_t)(created * 1000.0);
