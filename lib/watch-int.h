@@ -42,6 +42,10 @@ struct vigil_watch {
 /* watch.c */
 /* Store one page of source `s`: its new posts as captures, re-checks,
  * alerts, then the cursor. On an error the page is to be fetched again. */
+/* Store n pages in one transaction (each with its cursor); nothing is
+ * stored, and no cursor moves, unless all are. */
+vigil_error watch_store_pages(vigil_watch *w, struct wsource **src, const vigil_page **pages,
+			      size_t n, char *errbuf);
 vigil_error watch_store_page(vigil_watch *w, struct wsource *s, const vigil_page *page,
 			     char *errbuf);
 
