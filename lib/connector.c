@@ -78,9 +78,11 @@ secret_alloc(size_t size)
 	uint32_t c = 0;
 
 	/* Callers of the library need not have called vigil_init(). */
-	if (sodium_init() < 0 || size > SIZE_MAX - sizeof(*h))
+	if (sodium_init() < 0 || size > SIZE_MAX - sizeof(*h) - 15)
 		return NULL;
-	need = size + sizeof(*h);
+	/* sodium_malloc() puts the end of the block against a guard page, so
+	 * the start is only as aligned as the size: round it to 16. */
+	need = (size + sizeof(*h) + 15) & ~(size_t)15;
 	while (c < CLASSES && ((size_t)32 << c) < need)
 		c++;
 	if (c == CLASSES) {
