@@ -579,6 +579,10 @@ struct literal {
 	uint8_t nparts;   /* a phrase with gaps ("smash * face"): its parts */
 	uint32_t part[LIT_MAX_PARTS];
 };
+/* struct ruleset's litflags: what the hit loops ask of a literal, in one
+ * byte each (5 KB for the default rules, where struct literal is 170 KB). */
+#define LIT_F_DWORD 1u  /* a digit spelled out (dword >= 0) */
+#define LIT_F_COMP 2u   /* starts a phrase with gaps (ncomp > 0) */
 struct element {
 	uint32_t *lits;   /* sorted literal ids */
 	size_t n;
@@ -609,6 +613,7 @@ struct ruleset {
 	size_t npats;
 	uint32_t **comp;      /* per literal: phrases with gaps it starts */
 	size_t *ncomp;
+	uint8_t *litflags;    /* per literal: LIT_F_*, read for every hit */
 	uint8_t *full;        /* per rule: the element mask of a complete match */
 	uint32_t *elem_off;   /* per literal: its codes are elem_code[off[l]..off[l+1]) */
 	uint32_t *elem_code;  /* rule << 3 | element, where each literal is used */
