@@ -549,10 +549,11 @@ void norm_free(struct norm *n);
 vigil_error norm_run(struct norm *n, const char *text, size_t len,
 		     const struct norm_vocab *vocab);
 /* norm_run() without its fast paths, for the tests that compare them:
- * general, every text through the units (what ASCII text took before the
- * ASCII fast path; the two differ on purpose where a word ends in
- * symbols); bytes, the ASCII path a byte at a time (what its 16-byte
- * letter runs must agree with, byte for byte). */
+ * general, every text through the units (what non-ASCII text takes; on
+ * ASCII text it places offsets as the fast path does, and may only join
+ * single letters split by symbols differently); bytes, the ASCII path a
+ * byte at a time (what its 16-byte letter runs must agree with, byte for
+ * byte). */
 vigil_error norm_run_general(struct norm *n, const char *text, size_t len,
 			     const struct norm_vocab *vocab);
 vigil_error norm_run_bytes(struct norm *n, const char *text, size_t len,
