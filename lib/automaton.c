@@ -273,13 +273,36 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 	return VIGIL_OK;
 }
 
+/* Room in the building table for state `ns`: it grows by doubling, as
+ * the trie shares most prefixes (30,500 states for 67,800 pattern bytes
+ * in the default rules: sizing it for every byte cost a 9 MB table to
+ * fill, a third of the compile). New rows are empty (all ones). */
+static vigil_error
+delta_room(struct automaton *a, size_t ns, size_t *cap, size_t max)
+{
+	size_t want = *cap;
+	uint32_t *d;
+
+	if (ns < *cap)
+		return VIGIL_OK;
+	while (want <= ns)
+		want = want * 2 < max ? want * 2 : max;
+	d = realloc(a->delta, want * NCLASS * sizeof(uint32_t));
+	if (!d)
+		return VIGIL_E_NOMEM;
+	memset(d + *cap * NCLASS, 0xff, (want - *cap) * NCLASS * sizeof(uint32_t));
+	a->delta = d;
+	*cap = want;
+	return VIGIL_OK;
+}
+
 vigil_error
 automaton_build(const struct pattern *pats, size_t npats,
 		struct automaton **out)
 {
 	struct automaton *a = NULL;
 	uint32_t *fail = NULL, *queue = NULL, *own = NULL, *own_next = NULL;
-	size_t maxstates = 1, ns = 1, nout = 0, qh = 0, qt = 0;
+	size_t maxstates = 1, ns = 1, nout = 0, qh = 0, qt = 0, dcap;
 	vigil_error r = VIGIL_E_NOMEM;
 
 	for (size_t i = 0; i < npats; i++)
@@ -294,7 +317,8 @@ automaton_build(const struct pattern *pats, size_t npats,
 		a->pdigits[i] = strpbrk(pats[i].text, "0123456789") != NULL;
 	a->pats = pats;
 	init_classes(a->byte_class);
-	a->delta = malloc(maxstates * NCLASS * sizeof(uint32_t));
+	dcap = maxstates < 4096 ? maxstates : 4096;
+	a->delta = malloc(dcap * NCLASS * sizeof(uint32_t));
 	a->depth = calloc(maxstates, 1);
 	a->flag = calloc(maxstates, 1);
 	a->dict = calloc(maxstates, sizeof(uint32_t));
@@ -307,7 +331,7 @@ automaton_build(const struct pattern *pats, size_t npats,
 	if (!a->delta || !a->depth || !a->flag || !a->dict || !a->out_first || !a->out_pat ||
 	    !fail || !queue || !own || !own_next)
 		goto out;
-	memset(a->delta, 0xff, maxstates * NCLASS * sizeof(uint32_t));
+	memset(a->delta, 0xff, dcap * NCLASS * sizeof(uint32_t));
 	memset(own, 0xff, maxstates * sizeof(uint32_t));
 
 	/* The trie. */
@@ -315,12 +339,15 @@ automaton_build(const struct pattern *pats, size_t npats,
 		uint32_t s = 0;
 
 		for (const unsigned char *p = (const unsigned char *)pats[i].text; *p; p++) {
-			uint32_t *t = &a->delta[s * NCLASS + a->byte_class[*p]];
-			if (*t == UINT32_MAX) {
+			size_t at = s * NCLASS + a->byte_class[*p];
+
+			if (a->delta[at] == UINT32_MAX) {
+				if (delta_room(a, ns, &dcap, maxstates) != VIGIL_OK)
+					goto out;
 				a->depth[ns] = a->depth[s] < UINT8_MAX ? a->depth[s] + 1 : UINT8_MAX;
-				*t = (uint32_t)ns++;
+				a->delta[at] = (uint32_t)ns++;
 			}
-			s = *t;
+			s = a->delta[at];
 		}
 		own_next[i] = own[s];
 		own[s] = (uint32_t)i;

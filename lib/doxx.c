@@ -345,15 +345,16 @@ scan_email(const struct ruleset *rs, const char *orig, size_t len,
 static vigil_error
 scan_spelled(const struct ruleset *rs, struct hits *h)
 {
+	const uint8_t *flags = rs->litflags;  /* not rs->lits: one byte a hit */
 	size_t n = h->n, run = 0, first = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct hit *x = &h->v[i];
 
-		if (rs->lits[x->lit].dword < 0)
+		if (!(flags[x->lit] & LIT_F_DWORD))
 			continue;
 		if (run && x->wstart == h->v[i - 1].wend + 1 &&
-		    rs->lits[h->v[i - 1].lit].dword >= 0) {
+		    (flags[h->v[i - 1].lit] & LIT_F_DWORD)) {
 			run++;
 		} else {
 			if (run >= 7)
@@ -361,7 +362,7 @@ scan_spelled(const struct ruleset *rs, struct hits *h)
 			run = 1;
 			first = i;
 		}
-		if (run >= 7 && (i + 1 == n || rs->lits[h->v[i + 1].lit].dword < 0 ||
+		if (run >= 7 && (i + 1 == n || !(flags[h->v[i + 1].lit] & LIT_F_DWORD) ||
 				 h->v[i + 1].wstart != x->wend + 1)) {
 			const struct hit *a = &h->v[first];
 			return hits_add(h, rs->det_lit[DET_SPELLED_PHONE], a->wstart,

@@ -327,6 +327,7 @@ emit_token(struct norm *n, const struct nunit *u, size_t k,
 {
 	char c[64];
 	size_t nl = 0, at = n->len, w = 0;
+	uint32_t end = u[k - 1].e;  /* where the last unit kept ends */
 	bool masked = false, plain = true;
 
 	for (size_t i = 0; i < k; i++) {
@@ -354,6 +355,7 @@ emit_token(struct norm *n, const struct nunit *u, size_t k,
 			if (is_alpha(u[i].c) || is_digit(u[i].c)) {
 				n->ndigits += is_digit(u[i].c);
 				out_add(n, u[i].c, u[i].s);
+				end = u[i].e;
 			}
 		goto done;
 	}
@@ -369,18 +371,23 @@ emit_token(struct norm *n, const struct nunit *u, size_t k,
 		if (run >= 3) {
 			out_add(n, c[i], u[i].s);
 			i += run - 1;
+			end = u[i].e;
 			continue;
 		}
 		masked |= c[i] == '*';
 		n->ndigits += is_digit(c[i]);
 		out_add(n, c[i], u[i].s);
+		end = u[i].e;
 	}
 	w = n->len - at;
 	if (masked && vocab && w > 0)
 		norm_vocab_unmask(vocab, n->text + at, w);
 done:
+	/* The space after a word starts where its last character ends, not
+	 * after symbols dropped behind it ("you@", "hi!!"), as on the ASCII
+	 * path: a span ends with the word. */
 	if (n->len > at)
-		out_add(n, ' ', u[k - 1].e);
+		out_add(n, ' ', end);
 }
 
 /* Length of a run of single characters split by single separators

@@ -155,7 +155,8 @@ build_index(struct ruleset *rs)
 	rs->ncomp = calloc(n, sizeof(size_t));
 	rs->elem_off = calloc(n + 1, sizeof(uint32_t));
 	rs->full = malloc(rs->nrules ? rs->nrules : 1);
-	if (!rs->comp || !rs->ncomp || !rs->elem_off || !rs->full)
+	rs->litflags = calloc(n, 1);
+	if (!rs->comp || !rs->ncomp || !rs->elem_off || !rs->full || !rs->litflags)
 		return VIGIL_E_NOMEM;
 	for (size_t k = 0; k < rs->nrules; k++) {
 		const struct rule *ru = &rs->rules[k];
@@ -189,8 +190,13 @@ build_index(struct ruleset *rs)
 		free(fill);
 	}
 	for (uint32_t i = 0; i < rs->nlits && r == VIGIL_OK; i++)
-		if (rs->lits[i].nparts)
+		if (rs->lits[i].nparts) {
 			r = index_add(rs->comp, rs->ncomp, rs->lits[i].part[0], i);
+			rs->litflags[rs->lits[i].part[0]] |= LIT_F_COMP;
+		}
+	for (uint32_t i = 0; i < rs->nlits; i++)
+		if (rs->lits[i].dword >= 0)
+			rs->litflags[i] |= LIT_F_DWORD;
 	return r;
 }
 
@@ -221,6 +227,8 @@ ruleset_gapped(const struct ruleset *rs, struct hits *h)
 	for (size_t i = 0; i < n; i++) {
 		uint32_t lit = h->v[i].lit;
 
+		if (!(rs->litflags[lit] & LIT_F_COMP))
+			continue;  /* nearly every hit */
 		for (size_t j = 0; j < rs->ncomp[lit]; j++) {
 			const struct literal *l = &rs->lits[rs->comp[lit][j]];
 			const struct hit *last = NULL;

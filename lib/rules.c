@@ -88,6 +88,7 @@ ruleset_free(struct ruleset *rs)
 	free(rs->full);
 	free(rs->comp);
 	free(rs->ncomp);
+	free(rs->litflags);
 	for (size_t i = 0; i < rs->ndefs; i++) {
 		free(rs->defs[i].name);
 		free(rs->defs[i].set.lits);

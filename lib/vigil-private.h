@@ -549,10 +549,11 @@ void norm_free(struct norm *n);
 vigil_error norm_run(struct norm *n, const char *text, size_t len,
 		     const struct norm_vocab *vocab);
 /* norm_run() without its fast paths, for the tests that compare them:
- * general, every text through the units (what ASCII text took before the
- * ASCII fast path; the two differ on purpose where a word ends in
- * symbols); bytes, the ASCII path a byte at a time (what its 16-byte
- * letter runs must agree with, byte for byte). */
+ * general, every text through the units (what non-ASCII text takes; on
+ * ASCII text it places offsets as the fast path does, and may only join
+ * single letters split by symbols differently); bytes, the ASCII path a
+ * byte at a time (what its 16-byte letter runs must agree with, byte for
+ * byte). */
 vigil_error norm_run_general(struct norm *n, const char *text, size_t len,
 			     const struct norm_vocab *vocab);
 vigil_error norm_run_bytes(struct norm *n, const char *text, size_t len,
@@ -579,6 +580,10 @@ struct literal {
 	uint8_t nparts;   /* a phrase with gaps ("smash * face"): its parts */
 	uint32_t part[LIT_MAX_PARTS];
 };
+/* struct ruleset's litflags: what the hit loops ask of a literal, in one
+ * byte each (5 KB for the default rules, where struct literal is 170 KB). */
+#define LIT_F_DWORD 1u  /* a digit spelled out (dword >= 0) */
+#define LIT_F_COMP 2u   /* starts a phrase with gaps (ncomp > 0) */
 struct element {
 	uint32_t *lits;   /* sorted literal ids */
 	size_t n;
@@ -609,6 +614,7 @@ struct ruleset {
 	size_t npats;
 	uint32_t **comp;      /* per literal: phrases with gaps it starts */
 	size_t *ncomp;
+	uint8_t *litflags;    /* per literal: LIT_F_*, read for every hit */
 	uint8_t *full;        /* per rule: the element mask of a complete match */
 	uint32_t *elem_off;   /* per literal: its codes are elem_code[off[l]..off[l+1]) */
 	uint32_t *elem_code;  /* rule << 3 | element, where each literal is used */

@@ -106,6 +106,73 @@ check_fast_path(struct norm *a, struct norm *b, const char *in, size_t len)
 			     (int)len, in, a->text, b->text);
 }
 
+/* The ASCII path and the general one (which non-ASCII posts take) place
+ * the space after a word alike: where its last character ends, not after
+ * the symbols dropped behind it, so "bitch!" spans "bitch" on both. Where
+ * the two fold a text to the same words, offsets and digits agree too
+ * (they may still join single letters differently: "e 'o.b"). */
+START_TEST(test_normalize_paths_agree)
+{
+	static const struct {
+		const char *in;
+		size_t space;   /* index in the output of the space checked */
+		uint32_t at;    /* its start */
+	} cases[] = {
+		{ "you@ x", 4, 3 }, { "you! x", 4, 3 }, { "hi!! there", 3, 2 },
+		{ "you#", 4, 3 }, { "a real bitch! ok", 13, 12 }, { "123!! x", 4, 3 },
+		{ "k1ll you!", 9, 8 }, { "f** x", 2, 1 },
+	};
+	static const char *const parts[] = {
+		"a", "b", "k", "i", "l", "e", "s", "o", "x", "I", "K", " ", " ",
+		"  ", ".", "-", "'", "`", "*", "#", "@", "$", "!", "|", "+", "0",
+		"1", "3", "4", "7", "9", ",", "?", "ll", "iii", "kill", "you",
+		"f*ck", "sh1t",
+	};
+	struct norm a, b;
+	char buf[512];
+	unsigned seed = 5;
+	size_t same = 0;
+
+	norm_init(&a);
+	norm_init(&b);
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(cases); i++) {
+		size_t len = strlen(cases[i].in);
+
+		ck_assert_int_eq(norm_run(&a, cases[i].in, len, NULL), VIGIL_OK);
+		ck_assert_int_eq(norm_run_general(&b, cases[i].in, len, NULL), VIGIL_OK);
+		ck_assert_msg(same_norm(&a, &b), "paths differ on \"%s\"", cases[i].in);
+		ck_assert_uint_gt(b.len, cases[i].space);
+		ck_assert_int_eq(b.text[cases[i].space], ' ');
+		ck_assert_msg(b.start[cases[i].space] == cases[i].at,
+			      "\"%s\": the space at %zu starts at %u, want %u",
+			      cases[i].in, cases[i].space, b.start[cases[i].space],
+			      cases[i].at);
+	}
+	for (int it = 0; it < 50000; it++) {
+		size_t len = 0, k = 1 + (size_t)rand_r(&seed) % 12;
+
+		for (size_t j = 0; j < k; j++) {
+			const char *w = parts[(size_t)rand_r(&seed) % VIGIL_ARRAY_SIZE(parts)];
+			size_t wl = strlen(w);
+
+			memcpy(buf + len, w, wl);
+			len += wl;
+		}
+		ck_assert_int_eq(norm_run(&a, buf, len, NULL), VIGIL_OK);
+		ck_assert_int_eq(norm_run_general(&b, buf, len, NULL), VIGIL_OK);
+		if (a.len != b.len || memcmp(a.text, b.text, a.len) != 0)
+			continue;  /* single letters joined differently */
+		same++;
+		if (!same_norm(&a, &b))
+			ck_abort_msg("paths place offsets differently on \"%.*s\" (\"%s\")",
+				     (int)len, buf, a.text);
+	}
+	ck_assert_uint_gt(same, 40000);
+	norm_free(&a);
+	norm_free(&b);
+}
+END_TEST
+
 /* The ASCII path folds runs of letters 16 bytes at a time; it must agree
  * with the same path a byte at a time, offsets included, on random
  * strings (runs of every length and alignment, stretched letters, leet,
@@ -679,6 +746,7 @@ classify_suite(void)
 	tcase_add_loop_test(tc, test_normalize_offsets, 0, VIGIL_ARRAY_SIZE(norm_cases));
 	tcase_add_test(tc, test_normalize_invalid_utf8);
 	tcase_add_test(tc, test_normalize_fast_path);
+	tcase_add_test(tc, test_normalize_paths_agree);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rules");
