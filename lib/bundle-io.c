@@ -228,7 +228,8 @@ load_tar(struct source *src, const char *path, char *errbuf)
 	if (rc != ARCHIVE_EOF)
 		r = vigil_fail(errbuf, VIGIL_E_PARSE, "%s: not a readable tar file: %s", path,
 			       archive_error_string(ar));
-	qsort(src->members, src->n, sizeof(*src->members), member_cmp);
+	if (src->n > 1)     /* qsort(NULL, 0, ...) is undefined */
+		qsort(src->members, src->n, sizeof(*src->members), member_cmp);
 out:
 	archive_read_free(ar);
 	return r;
@@ -303,7 +304,8 @@ source_read(struct source *src, const char *rel, size_t max, char **data, size_t
 		return r;
 	} else {
 		struct member key = { .name = name };
-		struct member *m = bsearch(&key, src->members, src->n, sizeof(*m), member_cmp);
+		struct member *m = src->n ? bsearch(&key, src->members, src->n, sizeof(*m),
+						    member_cmp) : NULL;
 
 		if (!m)
 			return vigil_fail(errbuf, VIGIL_E_NOTFOUND, "%s: no member '%s'", src->path,
