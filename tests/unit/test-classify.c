@@ -106,6 +106,23 @@ check_fast_path(struct norm *a, struct norm *b, const char *in, size_t len)
 			     (int)len, in, a->text, b->text);
 }
 
+/* k random parts, one after another, into buf (large enough for k of the
+ * longest); returns the length. */
+static size_t
+random_text(char *buf, const char *const *parts, size_t nparts, size_t k, unsigned *seed)
+{
+	size_t len = 0;
+
+	for (size_t j = 0; j < k; j++) {
+		const char *w = parts[(size_t)rand_r(seed) % nparts];
+		size_t wl = strlen(w);
+
+		memcpy(buf + len, w, wl);
+		len += wl;
+	}
+	return len;
+}
+
 /* The ASCII path and the general one (which non-ASCII posts take) place
  * the space after a word alike: where its last character ends, not after
  * the symbols dropped behind it, so "bitch!" spans "bitch" on both. Where
@@ -149,15 +166,9 @@ START_TEST(test_normalize_paths_agree)
 			      cases[i].at);
 	}
 	for (int it = 0; it < 50000; it++) {
-		size_t len = 0, k = 1 + (size_t)rand_r(&seed) % 12;
+		size_t len = random_text(buf, parts, VIGIL_ARRAY_SIZE(parts),
+					 1 + (size_t)rand_r(&seed) % 12, &seed);
 
-		for (size_t j = 0; j < k; j++) {
-			const char *w = parts[(size_t)rand_r(&seed) % VIGIL_ARRAY_SIZE(parts)];
-			size_t wl = strlen(w);
-
-			memcpy(buf + len, w, wl);
-			len += wl;
-		}
 		ck_assert_int_eq(norm_run(&a, buf, len, NULL), VIGIL_OK);
 		ck_assert_int_eq(norm_run_general(&b, buf, len, NULL), VIGIL_OK);
 		if (a.len != b.len || memcmp(a.text, b.text, a.len) != 0)
@@ -203,15 +214,9 @@ START_TEST(test_normalize_fast_path)
 	b.start[3]++;
 	ck_assert(!same_norm(&a, &b));
 	for (int it = 0; it < 50000; it++) {
-		size_t len = 0, k = 1 + (size_t)rand_r(&seed) % 40;
+		size_t len = random_text(buf, parts, VIGIL_ARRAY_SIZE(parts),
+					 1 + (size_t)rand_r(&seed) % 40, &seed);
 
-		for (size_t j = 0; j < k; j++) {
-			const char *w = parts[(size_t)rand_r(&seed) % VIGIL_ARRAY_SIZE(parts)];
-			size_t wl = strlen(w);
-
-			memcpy(buf + len, w, wl);
-			len += wl;
-		}
 		check_fast_path(&a, &b, buf, len);
 	}
 	snprintf(path, sizeof(path), "%s/data/classify-extra.jsonl", VIGIL_TEST_DIR);
