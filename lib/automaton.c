@@ -285,6 +285,8 @@ delta_room(struct automaton *a, size_t ns, size_t *cap, size_t max)
 
 	if (ns < *cap)
 		return VIGIL_OK;
+	if (ns >= max)
+		return VIGIL_E_INVAL;  /* cannot happen: a state per pattern byte at most */
 	while (want <= ns)
 		want = want * 2 < max ? want * 2 : max;
 	d = realloc(a->delta, want * NCLASS * sizeof(uint32_t));

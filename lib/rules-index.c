@@ -189,14 +189,14 @@ build_index(struct ruleset *rs)
 		}
 		free(fill);
 	}
-	for (uint32_t i = 0; i < rs->nlits && r == VIGIL_OK; i++)
+	for (uint32_t i = 0; i < rs->nlits && r == VIGIL_OK; i++) {
+		if (rs->lits[i].dword >= 0)
+			rs->litflags[i] |= LIT_F_DWORD;
 		if (rs->lits[i].nparts) {
 			r = index_add(rs->comp, rs->ncomp, rs->lits[i].part[0], i);
 			rs->litflags[rs->lits[i].part[0]] |= LIT_F_COMP;
 		}
-	for (uint32_t i = 0; i < rs->nlits; i++)
-		if (rs->lits[i].dword >= 0)
-			rs->litflags[i] |= LIT_F_DWORD;
+	}
 	return r;
 }
 
