@@ -23,9 +23,9 @@ stmt(vigil_watch *w, const char *sql, sqlite3_stmt **st)
 	return sqlite3_prepare_v2(w->db, sql, -1, st, NULL) == SQLITE_OK ? VIGIL_OK : VIGIL_E_DB;
 }
 
-/* The capture's body, or NULL. Caller decrefs. */
+/* The body of entry `seq` when it is of `kind`, or NULL. Caller decrefs. */
 static json_t *
-capture_body(vigil_watch *w, uint64_t seq)
+entry_body(vigil_watch *w, uint64_t seq, const char *kind)
 {
 	vigil_entry *e = NULL;
 	json_t *j, *body = NULL;
@@ -33,18 +33,18 @@ capture_body(vigil_watch *w, uint64_t seq)
 	if (vigil_ledger_get(w->ledger, seq, &e) != VIGIL_OK)
 		return NULL;
 	j = json_loadb(e->bytes, e->len, 0, NULL);
-	if (strcmp(e->kind, "capture") == 0)
+	if (strcmp(e->kind, kind) == 0)
 		body = json_incref(json_object_get(j, "body"));
 	json_decref(j);
 	vigil_entry_free(e);
 	return body;
 }
 
-/* Labels of a capture that call for an alert, space-separated. */
+/* The labels of `classification` that call for an alert, space-separated. */
 static bool
-alert_labels_of(const vigil_watch *w, json_t *body, char *out, size_t size)
+alert_labels_of(const vigil_watch *w, const json_t *classification, char *out, size_t size)
 {
-	json_t *labels = json_object_get(json_object_get(body, "classification"), "labels");
+	json_t *labels = json_object_get(classification, "labels");
 
 	out[0] = '\0';
 	for (size_t i = 0; i < json_array_size(labels); i++) {
@@ -60,88 +60,178 @@ alert_labels_of(const vigil_watch *w, json_t *body, char *out, size_t size)
 	return out[0] != '\0';
 }
 
-vigil_error
-alert_queue(vigil_watch *w, const vigil_batch *b, uint64_t first, char *errbuf)
+/* Is `word` one of the space-separated words of `list`? */
+static bool
+has_word(const char *list, const char *word)
 {
-	sqlite3_stmt *find = NULL, *sent = NULL, *upd = NULL, *ins = NULL;
+	size_t n = strlen(word);
+
+	for (const char *p = list; p && (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* The statements that queue alerts, prepared once per append. */
+struct alert_q {
+	sqlite3_stmt *find, *sent, *upd, *ins;
+	int64_t now, window;
+};
+
+static vigil_error
+alert_q_open(vigil_watch *w, struct alert_q *q)
+{
 	vigil_ledger *l = w->ledger;
-	int64_t now = vigil_now_ms(), window = (int64_t)w->cfg->alert_group_window * 1000;
 	vigil_error r;
 
+	*q = (struct alert_q){ .now = vigil_now_ms(),
+			       .window = (int64_t)w->cfg->alert_group_window * 1000 };
 	r = ledger_stmt(l, "SELECT id, labels FROM alerts WHERE clinician = ? AND author = ? AND "
-			"sent_ms IS NULL ORDER BY id DESC LIMIT 1", &find, NULL);
+			"sent_ms IS NULL ORDER BY id DESC LIMIT 1", &q->find, NULL);
 	if (r == VIGIL_OK)
 		r = ledger_stmt(l, "SELECT max(sent_ms) FROM alerts WHERE clinician = ? AND "
-				"author = ? AND sent_ms > ?", &sent, NULL);
+				"author = ? AND sent_ms > ?", &q->sent, NULL);
 	if (r == VIGIL_OK)
 		r = ledger_stmt(l, "UPDATE alerts SET last_seq = ?2, count = count + 1, labels = ?3 "
-				"WHERE id = ?1", &upd, NULL);
+				"WHERE id = ?1", &q->upd, NULL);
 	if (r == VIGIL_OK)
 		r = ledger_stmt(l, "INSERT INTO alerts (clinician, author, first_seq, last_seq, count, "
 				"labels, created_ms, next_try_ms) VALUES (?1, ?2, ?3, ?3, 1, ?4, ?5, ?6)",
-				&ins, NULL);
+				&q->ins, NULL);
+	return r;
+}
+
+static void
+alert_q_close(vigil_watch *w, struct alert_q *q)
+{
+	ledger_stmt_done(w->ledger, q->find);
+	ledger_stmt_done(w->ledger, q->sent);
+	ledger_stmt_done(w->ledger, q->upd);
+	ledger_stmt_done(w->ledger, q->ins);
+}
+
+/* Queue an alert for entry `seq`, whose post (in capture body `body`)
+ * earned the alert labels `labels` (space-separated; changed). */
+static vigil_error
+alert_q_add(struct alert_q *q, const json_t *body, uint64_t seq, char *labels)
+{
+	const char *clin, *author;
+	int64_t due;
+
+	clin = json_string_value(json_object_get(body, "clinician"));
+	author = json_string_value(json_object_get(json_object_get(body, "author"), "id"));
+	if (!author)
+		author = json_string_value(json_object_get(json_object_get(body, "author"), "handle"));
+	clin = clin ? clin : "";
+	author = author ? author : "";
+	sqlite3_reset(q->find);
+	sqlite3_bind_text(q->find, 1, clin, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q->find, 2, author, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(q->find) == SQLITE_ROW) {
+		/* Fold into the alert not yet sent about this author. */
+		char merged[192];
+		const char *old = (const char *)sqlite3_column_text(q->find, 1);
+
+		snprintf(merged, sizeof(merged), "%s", old ? old : "");
+		for (char *save = NULL, *t = strtok_r(labels, " ", &save); t;
+		     t = strtok_r(NULL, " ", &save))
+			if (!has_word(merged, t) && strlen(merged) + strlen(t) + 2 < sizeof(merged))
+				strcat(strcat(merged, " "), t);
+		sqlite3_reset(q->upd);
+		sqlite3_bind_int64(q->upd, 1, sqlite3_column_int64(q->find, 0));
+		sqlite3_bind_int64(q->upd, 2, (sqlite3_int64)seq);
+		sqlite3_bind_text(q->upd, 3, merged, -1, SQLITE_TRANSIENT);
+		return sqlite3_step(q->upd) == SQLITE_DONE ? VIGIL_OK : VIGIL_E_DB;
+	}
+	/* Sent one about this author lately: the rest waits for the window
+	 * to close and goes as one summary with a count. */
+	due = q->now;
+	sqlite3_reset(q->sent);
+	sqlite3_bind_text(q->sent, 1, clin, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q->sent, 2, author, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q->sent, 3, q->now - q->window);
+	if (sqlite3_step(q->sent) == SQLITE_ROW && sqlite3_column_type(q->sent, 0) != SQLITE_NULL)
+		due = sqlite3_column_int64(q->sent, 0) + q->window;
+	sqlite3_reset(q->ins);
+	sqlite3_bind_text(q->ins, 1, clin, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q->ins, 2, author, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q->ins, 3, (sqlite3_int64)seq);
+	sqlite3_bind_text(q->ins, 4, labels, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q->ins, 5, q->now);
+	sqlite3_bind_int64(q->ins, 6, due);
+	return sqlite3_step(q->ins) == SQLITE_DONE ? VIGIL_OK : VIGIL_E_DB;
+}
+
+vigil_error
+alert_queue(vigil_watch *w, const vigil_batch *b, uint64_t first, char *errbuf)
+{
+	struct alert_q q;
+	vigil_error r;
+
+	r = alert_q_open(w, &q);
 	for (size_t i = 0; r == VIGIL_OK && i < b->n; i++) {
 		json_t *body = b->entries[i].body;
-		uint64_t seq = first + i;
-		const char *clin, *author;
 		char labels[96];
 
-		if (strcmp(b->entries[i].kind, "capture") != 0 ||
-		    !alert_labels_of(w, body, labels, sizeof(labels)))
-			continue;
-		clin = json_string_value(json_object_get(body, "clinician"));
-		author = json_string_value(json_object_get(json_object_get(body, "author"), "id"));
-		if (!author)
-			author = json_string_value(json_object_get(json_object_get(body, "author"), "handle"));
-		clin = clin ? clin : "";
-		author = author ? author : "";
-		sqlite3_reset(find);
-		sqlite3_bind_text(find, 1, clin, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(find, 2, author, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(find) == SQLITE_ROW) {
-			/* Fold into the alert not yet sent about this author. */
-			char merged[192];
-			const char *old = (const char *)sqlite3_column_text(find, 1);
-
-			snprintf(merged, sizeof(merged), "%s", old ? old : "");
-			for (char *save = NULL, *t = strtok_r(labels, " ", &save); t;
-			     t = strtok_r(NULL, " ", &save))
-				if (!strstr(merged, t) && strlen(merged) + strlen(t) + 2 < sizeof(merged))
-					strcat(strcat(merged, " "), t);
-			sqlite3_reset(upd);
-			sqlite3_bind_int64(upd, 1, sqlite3_column_int64(find, 0));
-			sqlite3_bind_int64(upd, 2, (sqlite3_int64)seq);
-			sqlite3_bind_text(upd, 3, merged, -1, SQLITE_TRANSIENT);
-			if (sqlite3_step(upd) != SQLITE_DONE)
-				r = VIGIL_E_DB;
-		} else {
-			int64_t due = now;
-
-			/* Sent one about this author lately: the rest waits for the
-			 * window to close and goes as one summary with a count. */
-			sqlite3_reset(sent);
-			sqlite3_bind_text(sent, 1, clin, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(sent, 2, author, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(sent, 3, now - window);
-			if (sqlite3_step(sent) == SQLITE_ROW && sqlite3_column_type(sent, 0) != SQLITE_NULL)
-				due = sqlite3_column_int64(sent, 0) + window;
-			sqlite3_reset(ins);
-			sqlite3_bind_text(ins, 1, clin, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(ins, 2, author, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(ins, 3, (sqlite3_int64)seq);
-			sqlite3_bind_text(ins, 4, labels, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(ins, 5, now);
-			sqlite3_bind_int64(ins, 6, due);
-			if (sqlite3_step(ins) != SQLITE_DONE)
-				r = VIGIL_E_DB;
-		}
+		if (strcmp(b->entries[i].kind, "capture") == 0 &&
+		    alert_labels_of(w, json_object_get(body, "classification"), labels, sizeof(labels)))
+			r = alert_q_add(&q, body, first + i, labels);
 	}
-	ledger_stmt_done(l, find);
-	ledger_stmt_done(l, sent);
-	ledger_stmt_done(l, upd);
-	ledger_stmt_done(l, ins);
+	alert_q_close(w, &q);
 	if (r != VIGIL_OK)
 		r = ledger_sqlite_error(w->db, sqlite3_errcode(w->db), "state: queueing alerts", errbuf);
+	return r;
+}
+
+vigil_error
+alert_queue_edit(vigil_watch *w, uint64_t seq, uint64_t capture, const char *text,
+		 const json_t *classification, const char *before, char *errbuf)
+{
+	sqlite3_stmt *st = NULL;
+	struct alert_q q = { 0 };
+	char labels[96], *cls = NULL;
+	json_t *body;
+	vigil_error r;
+	bool fresh = false;
+
+	if (!alert_labels_of(w, classification, labels, sizeof(labels)))
+		return VIGIL_OK;
+	for (const char *p = labels; *p; ) {
+		char word[32];
+		size_t n = strcspn(p, " ");
+
+		snprintf(word, sizeof(word), "%.*s", (int)n, p);
+		fresh |= !has_word(before, word);
+		p += n + (p[n] == ' ');
+	}
+	if (!fresh)             /* the text it replaced had them already */
+		return VIGIL_OK;
+	body = entry_body(w, capture, "capture");
+	if (!body)
+		return vigil_fail(errbuf, VIGIL_E_CORRUPT, "alert for the edit seq %" PRIu64 ": "
+				  "capture seq %" PRIu64 " not readable", seq, capture);
+	cls = json_dumps(classification, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	r = cls ? ledger_stmt(w->ledger, "INSERT INTO edits (seq, capture, text, classification) "
+			      "VALUES (?, ?, ?, ?)", &st, NULL) : VIGIL_E_NOMEM;
+	if (r == VIGIL_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)capture);
+		sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, cls, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			r = VIGIL_E_DB;
+		ledger_stmt_done(w->ledger, st);
+	}
+	if (r == VIGIL_OK)
+		r = alert_q_open(w, &q);
+	if (r == VIGIL_OK)
+		r = alert_q_add(&q, body, seq, labels);
+	alert_q_close(w, &q);
+	free(cls);
+	json_decref(body);
+	if (r == VIGIL_E_DB)
+		r = ledger_sqlite_error(w->db, sqlite3_errcode(w->db), "state: queueing the alert "
+					"for an edit", errbuf);
 	return r;
 }
 
@@ -276,6 +366,46 @@ out:
 	return r;
 }
 
+/* The body an alert about entry `seq` describes: a capture's, or for an
+ * `edited` observation that raised it, its capture's with the post's new
+ * text and classification, and *edit set to {"capture_seq",
+ * "captured_text"}. NULL when unreadable. Caller decrefs both. */
+static json_t *
+alert_body(vigil_watch *w, uint64_t seq, json_t **edit)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *body = entry_body(w, seq, "capture"), *cls, *post;
+	uint64_t capture;
+
+	*edit = NULL;
+	if (body || stmt(w, "SELECT capture, text, classification FROM edits WHERE seq = ?",
+			 &st) != VIGIL_OK)
+		return body;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	capture = (uint64_t)sqlite3_column_int64(st, 0);
+	body = entry_body(w, capture, "capture");
+	post = json_deep_copy(json_object_get(body, "post"));
+	cls = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
+	*edit = json_pack("{s:I, s:O?}", "capture_seq", (json_int_t)capture, "captured_text",
+			  json_object_get(post, "text"));
+	if (!body || !post || !cls || !*edit ||
+	    json_object_set_new(post, "text", json_string((const char *)sqlite3_column_text(st, 1))) ||
+	    json_object_set(body, "post", post) || json_object_set(body, "classification", cls)) {
+		json_decref(*edit);
+		*edit = NULL;
+		json_decref(body);
+		body = NULL;
+	}
+	json_decref(post);
+	json_decref(cls);
+	sqlite3_finalize(st);
+	return body;
+}
+
 /* The webhook payload and the e-mail text of one alert. */
 static bool
 alert_content(vigil_watch *w, sqlite3_stmt *row, char **json_out, char **text_out,
@@ -287,21 +417,30 @@ alert_content(vigil_watch *w, sqlite3_stmt *row, char **json_out, char **text_ou
 	int64_t count = sqlite3_column_int64(row, 5);
 	const char *labels = (const char *)sqlite3_column_text(row, 6);
 	const vigil_conf_clinician *k = vigil_config_clinician(w->cfg, clin ? clin : "");
-	json_t *body = capture_body(w, last), *post, *author, *o;
-	char *json = NULL, *text = NULL, *subject = NULL;
+	json_t *edit = NULL, *body = alert_body(w, last, &edit), *post, *author, *o;
+	char *json = NULL, *text = NULL, *subject = NULL, *was = NULL;
 
 	if (!body)
 		return false;
+	if (edit && asprintf(&was, "The post was edited on the platform after it was captured "
+			     "(ledger seq %lld); it now reads:\n\n%s\n\nWhen captured it "
+			     "read:\n\n%s", (long long)json_integer_value(json_object_get(edit, "capture_seq")),
+			     json_string_value(json_object_get(json_object_get(body, "post"), "text")),
+			     json_string_value(json_object_get(edit, "captured_text"))) < 0) {
+		json_decref(edit);
+		json_decref(body);
+		return false;
+	}
 	post = json_object_get(body, "post");
 	author = json_object_get(body, "author");
-	o = json_pack("{s:s, s:s, s:s?, s:s, s:I, s:I, s:I, s:O?, s:O, s:O, s:s?, s:s?}",
+	o = json_pack("{s:s, s:s, s:s?, s:s, s:I, s:I, s:I, s:O?, s:O, s:O, s:s?, s:s?, s:O?}",
 		      "vigil", vigil_version(), "clinician", clin, "clinician_name",
 		      k ? k->name : NULL, "labels", labels, "count", (json_int_t)count,
 		      "seq", (json_int_t)last, "first_seq", (json_int_t)first,
 		      "scores", json_object_get(json_object_get(body, "classification"), "scores"),
 		      "author", author, "post", post, "platform",
 		      json_string_value(json_object_get(body, "platform")), "url",
-		      json_string_value(json_object_get(post, "url")));
+		      json_string_value(json_object_get(post, "url")), "edit", edit);
 	json = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (asprintf(&subject, "vigil alert: %s against %s (%lld post%s)", labels,
@@ -318,9 +457,11 @@ alert_content(vigil_watch *w, sqlite3_stmt *row, char **json_out, char **text_ou
 		     (unsigned long long)last,
 		     json_string_value(json_object_get(post, "url")) ?
 		     json_string_value(json_object_get(post, "url")) : "(no URL)",
-		     json_string_value(json_object_get(post, "text")),
+		     was ? was : json_string_value(json_object_get(post, "text")),
 		     (unsigned long long)last) < 0)
 		text = NULL;
+	free(was);
+	json_decref(edit);
 	json_decref(body);
 	if (!json || !text || !subject) {
 		free(json);

@@ -74,15 +74,26 @@ vigil_error watch_recheck_done(vigil_watch *w, uint64_t seq, bool finished, int6
 /* The hex SHA-256 of the text last recorded for capture `seq` into hex[65];
  * false when none is stored yet (then the capture entry says). */
 bool watch_recheck_text(vigil_watch *w, uint64_t seq, char hex[65]);
-/* Remember `hex` as the text now recorded for capture `seq`. */
+/* Remember `hex` as the text now recorded for capture `seq`, and
+ * `labels` (space-separated) as its labels unless NULL. */
 vigil_error watch_recheck_set_text(vigil_watch *w, uint64_t seq, const char *hex,
-				   char *errbuf);
+				   const char *labels, char *errbuf);
+/* The labels an `edited` observation recorded last for capture `seq`
+ * (space-separated) into out; false when none has (then the capture's
+ * classification says). */
+bool watch_recheck_labels(vigil_watch *w, uint64_t seq, char *out, size_t size);
 
 /* alert.c */
 /* Queue alerts for the entries of `b` that are captures carrying alert
  * labels; the batch's entry i was appended as seq first + i. Called inside
  * the append's transaction, while the batch still holds its bodies. */
 vigil_error alert_queue(vigil_watch *w, const vigil_batch *b, uint64_t first, char *errbuf);
+/* Inside the append of `edited` observation `seq` of capture `capture`:
+ * queue an alert if the post's new `text`, judged `classification`, has
+ * alert labels that the text it replaced (labels `before`,
+ * space-separated) had not. */
+vigil_error alert_queue_edit(vigil_watch *w, uint64_t seq, uint64_t capture, const char *text,
+			     const json_t *classification, const char *before, char *errbuf);
 /* Send the alerts that are due; returns how many were delivered. */
 unsigned alert_send_due(vigil_watch *w, int64_t now);
 /* Hand the latest checkpoint to the witness and record an anchor entry. */

@@ -361,18 +361,39 @@ watch_recheck_text(vigil_watch *w, uint64_t seq, char hex[65])
 	return found;
 }
 
+bool
+watch_recheck_labels(vigil_watch *w, uint64_t seq, char *out, size_t size)
+{
+	sqlite3_stmt *st = NULL;
+	bool found = false;
+
+	if (stmt(w, "SELECT labels FROM rechecks WHERE seq = ?", &st, NULL) != VIGIL_OK)
+		return false;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+		snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = true;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
 vigil_error
-watch_recheck_set_text(vigil_watch *w, uint64_t seq, const char *hex, char *errbuf)
+watch_recheck_set_text(vigil_watch *w, uint64_t seq, const char *hex, const char *labels,
+		       char *errbuf)
 {
 	sqlite3_stmt *st = NULL;
 	vigil_error r;
 	int rc;
 
-	r = stmt(w, "UPDATE rechecks SET text_sha256 = ?2 WHERE seq = ?1", &st, errbuf);
+	r = stmt(w, "UPDATE rechecks SET text_sha256 = ?2, labels = coalesce(?3, labels) "
+		 "WHERE seq = ?1", &st, errbuf);
 	if (r != VIGIL_OK)
 		return r;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+	if (labels)
+		sqlite3_bind_text(st, 3, labels, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		r = ledger_sqlite_error(w->db, rc, "state: re-checks", errbuf);

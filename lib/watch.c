@@ -210,13 +210,19 @@ start_due(vigil_watch *w, int64_t now)
 	}
 }
 
-/* Inside an observation's transaction: the re-check moves on with it. */
+/* Inside an observation's transaction: the re-check moves on with it, and
+ * an edit that calls for an alert queues one. */
 struct recheck_state {
 	vigil_watch *w;
 	uint64_t seq;
 	bool finished;          /* no more checks (deleted) */
 	const char *text_sha256; /* the text now recorded, or NULL */
 	int64_t now;
+	/* An edit: */
+	const char *text;        /* the new text */
+	json_t *classification;  /* its classification, or NULL */
+	const char *labels;      /* its labels, space-separated */
+	const char *before;      /* the labels of the text it replaced */
 };
 
 static vigil_error
@@ -225,10 +231,12 @@ recheck_state(void *ctx, uint64_t first, uint64_t size, char *errbuf)
 	struct recheck_state *rs = ctx;
 	vigil_error r = VIGIL_OK;
 
-	(void)first;
 	(void)size;
 	if (rs->text_sha256)
-		r = watch_recheck_set_text(rs->w, rs->seq, rs->text_sha256, errbuf);
+		r = watch_recheck_set_text(rs->w, rs->seq, rs->text_sha256, rs->labels, errbuf);
+	if (r == VIGIL_OK && rs->classification)
+		r = alert_queue_edit(rs->w, first, rs->seq, rs->text, rs->classification,
+				     rs->before, errbuf);
 	if (r == VIGIL_OK)
 		r = watch_recheck_done(rs->w, rs->seq, rs->finished, rs->now);
 	return r;
@@ -262,7 +270,7 @@ static vigil_error
 observe_deleted(vigil_watch *w, uint64_t seq, const char *source, int64_t now,
 		char *errbuf)
 {
-	struct recheck_state rs = { w, seq, true, NULL, now };
+	struct recheck_state rs = { w, seq, true, NULL, now, NULL, NULL, NULL, NULL };
 	char detail[256], now_s[32];
 	json_t *body;
 	vigil_error r;
@@ -280,12 +288,28 @@ observe_deleted(vigil_watch *w, uint64_t seq, const char *source, int64_t now,
 	return r;
 }
 
-/* The text capture `seq` recorded (body.post.text), hashed into hex. */
+/* The labels of a classification object, space-separated, into out. */
+static void
+join_labels(const json_t *classification, char *out, size_t size)
+{
+	json_t *l = json_object_get(classification, "labels");
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < json_array_size(l) && used < size; i++)
+		if (json_is_string(json_array_get(l, i)))
+			used += (size_t)snprintf(out + used, size - used, "%s%s", used ? " " : "",
+						 json_string_value(json_array_get(l, i)));
+}
+
+/* What capture `seq` recorded: the hex SHA-256 of its body.post.text and
+ * its labels, space-separated. */
 static vigil_error
-captured_text_hash(vigil_watch *w, uint64_t seq, char hex[65], char *errbuf)
+captured_text(vigil_watch *w, uint64_t seq, char hex[65], char *labels, size_t size,
+	      char *errbuf)
 {
 	vigil_entry *e = NULL;
-	json_t *o = NULL, *text;
+	json_t *o = NULL, *body, *text;
 	uint8_t h[32];
 	vigil_error r;
 
@@ -294,7 +318,8 @@ captured_text_hash(vigil_watch *w, uint64_t seq, char hex[65], char *errbuf)
 		return vigil_fail(errbuf, r, "re-check: capture seq %" PRIu64 " not readable", seq);
 	if (strcmp(e->kind, "capture") == 0)
 		o = json_loadb(e->bytes, e->len, 0, NULL);
-	text = json_object_get(json_object_get(json_object_get(o, "body"), "post"), "text");
+	body = json_object_get(o, "body");
+	text = json_object_get(json_object_get(body, "post"), "text");
 	if (json_is_string(text)) {
 		vigil_sha256(json_string_value(text), json_string_length(text), h);
 		vigil_hex(h, sizeof(h), hex);
@@ -302,6 +327,7 @@ captured_text_hash(vigil_watch *w, uint64_t seq, char hex[65], char *errbuf)
 		r = vigil_fail(errbuf, VIGIL_E_PARSE, "re-check: seq %" PRIu64 " is not a capture "
 			       "with body.post.text", seq);
 	}
+	join_labels(json_object_get(body, "classification"), labels, size);
 	json_decref(o);
 	vigil_entry_free(e);
 	return r;
@@ -311,30 +337,20 @@ captured_text_hash(vigil_watch *w, uint64_t seq, char hex[65], char *errbuf)
  * character boundary) and the payload blob has the rest. */
 #define EDIT_TEXT_MAX 4096
 
-/* The labels the new text earns, comma-separated into out ("" if none). */
-static void
-edit_labels(vigil_watch *w, const char *clinician, const char *text, char *out,
-	    size_t size)
+/* The classification of the new text (NULL: no classifier, or it failed),
+ * and its labels, space-separated, into out ("" if none). */
+static json_t *
+edit_classify(vigil_watch *w, const char *clinician, const char *text, char *out, size_t size)
 {
-	vigil_classification *c = NULL;
 	char err[VIGIL_ERRBUF_SIZE];
-	size_t used = 0;
+	json_t *c;
 
 	out[0] = '\0';
-	if (!w->classifier || classifier_wake(w->classifier, err) != VIGIL_OK ||
-	    vigil_classification_new(&c) != VIGIL_OK)
-		return;
-	if (vigil_classify_about(w->classifier, clinician, text, strlen(text), c, err) == VIGIL_OK) {
-		for (int i = 0; i < VIGIL_CATEGORY_COUNT; i++) {
-			if (!vigil_classification_label(c, (vigil_category)i))
-				continue;
-			used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "",
-						 vigil_category_name((vigil_category)i));
-			if (used >= size)
-				break;
-		}
-	}
-	vigil_classification_free(c);
+	if (!w->classifier || classifier_wake(w->classifier, err) != VIGIL_OK)
+		return NULL;
+	c = classifier_json(w->classifier, clinician, text, strlen(text));
+	join_labels(c, out, size);
+	return c;
 }
 
 /* If the post's text is not the one last recorded for capture `seq`,
@@ -344,10 +360,10 @@ static vigil_error
 check_edited(vigil_watch *w, struct wsource *s, uint64_t seq, const vigil_post *now_post,
 	     int64_t now, char *errbuf)
 {
-	struct recheck_state rs = { w, seq, false, NULL, now };
+	struct recheck_state rs = { w, seq, false, NULL, now, NULL, NULL, NULL, NULL };
 	const char *text = now_post->text ? now_post->text : "";
-	char known[65], hex[65], blob[65], now_s[32], labels[64];
-	size_t len = strlen(text), shown = len > EDIT_TEXT_MAX ? EDIT_TEXT_MAX : len;
+	char known[65], hex[65], blob[65], now_s[32], labels[64], words[64], before[64] = "";
+	size_t len = strlen(text), shown = len > EDIT_TEXT_MAX ? EDIT_TEXT_MAX : len, n = 0;
 	json_t *body;
 	uint8_t h[32];
 	char *detail;
@@ -358,7 +374,7 @@ check_edited(vigil_watch *w, struct wsource *s, uint64_t seq, const vigil_post *
 		char err[VIGIL_ERRBUF_SIZE] = "";
 
 		/* Nothing to compare with is no edit, and no reason to stop. */
-		if (captured_text_hash(w, seq, known, err) != VIGIL_OK) {
+		if (captured_text(w, seq, known, before, sizeof(before), err) != VIGIL_OK) {
 			log_warn("[source %s] %s", s->conf->name, err);
 			return watch_recheck_done(w, seq, false, now);
 		}
@@ -368,7 +384,7 @@ check_edited(vigil_watch *w, struct wsource *s, uint64_t seq, const vigil_post *
 	if (strcmp(hex, known) == 0) {
 		/* Remember the capture's text, so later checks need not read
 		 * the capture entry again. */
-		r = stored ? VIGIL_OK : watch_recheck_set_text(w, seq, hex, errbuf);
+		r = stored ? VIGIL_OK : watch_recheck_set_text(w, seq, hex, NULL, errbuf);
 		return r == VIGIL_OK ? watch_recheck_done(w, seq, false, now) : r;
 	}
 	if (!now_post->payload)
@@ -377,11 +393,30 @@ check_edited(vigil_watch *w, struct wsource *s, uint64_t seq, const vigil_post *
 	while (shown < len && shown > 0 && ((unsigned char)text[shown] & 0xC0) == 0x80)
 		shown--;        /* never cut a character in two */
 	vigil_format_time(now, now_s);
-	edit_labels(w, s->conf->clinician, text, labels, sizeof(labels));
+	if (stored && !watch_recheck_labels(w, seq, before, sizeof(before))) {
+		char err[VIGIL_ERRBUF_SIZE] = "", unused[65];
+
+		/* The first edit: the capture's labels are the ones it replaces
+		 * (none, when the capture cannot be read). */
+		if (captured_text(w, seq, unused, before, sizeof(before), err) != VIGIL_OK)
+			log_warn("[source %s] %s", s->conf->name, err);
+	}
+	rs.classification = edit_classify(w, s->conf->clinician, text, words, sizeof(words));
+	for (const char *p = words; *p && n + 3 < sizeof(labels); p++) {
+		if (*p == ' ')
+			labels[n++] = ',';
+		labels[n++] = *p;
+	}
+	labels[n] = '\0';
+	rs.text = text;
+	rs.labels = words;
+	rs.before = before;
 	if (asprintf(&detail, "source %s: the post's text changed (checked %s); labels now: %s; "
 		     "it now reads: %.*s%s", s->conf->name, now_s, labels[0] ? labels : "none",
-		     (int)shown, text, shown < len ? " [...]" : "") < 0)
+		     (int)shown, text, shown < len ? " [...]" : "") < 0) {
+		json_decref(rs.classification);
 		return VIGIL_E_NOMEM;
+	}
 	vigil_sha256(now_post->payload, now_post->payload_len, h);
 	vigil_hex(h, sizeof(h), blob);
 	body = json_pack("{s:I, s:s, s:s, s:{s:s, s:I, s:s}}", "of", (json_int_t)seq,
@@ -390,6 +425,7 @@ check_edited(vigil_watch *w, struct wsource *s, uint64_t seq, const vigil_post *
 	free(detail);
 	rs.text_sha256 = hex;
 	r = observe(w, body, now_post, &rs, errbuf);
+	json_decref(rs.classification);
 	if (r == VIGIL_OK) {
 		w->stats.edits++;
 		log_notice("[source %s] seq %" PRIu64 ": post edited on the platform%s%s", s->conf->name,

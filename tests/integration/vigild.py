@@ -221,6 +221,10 @@ def main():
 
         # Edited on the platform: one `edited` observation with the new
         # text and the platform's answer as its payload, and no more.
+        # Alerts about an edit go at once here (no grouping window), so the
+        # test can see them.
+        conf = write_config(d, srv, hook.url, vigil_extra="alert_group_window = 0")
+        n_alerts = len(hook.json_posts("/alert"))
         edits = {}
         for plat in ("mastodon", "bluesky"):
             c = [c for c in captures(d) if c["body"]["platform"] == plat][2]
@@ -238,10 +242,36 @@ def main():
             check(isinstance(b["payload"], dict) and b["payload"]["type"] == "application/json"
                   and b["payload"]["size"] > 0, "the edit's payload is a blob reference")
         check("post edited on the platform" in r.stderr, "the edit is logged")
+        # The edits made threats of the posts: each raises an alert (two
+        # by one account fold into one with a count), with the new text,
+        # its scores and the text as captured.
+        new_alerts = hook.json_posts("/alert")[n_alerts:]
+        obs_of = {o["seq"]: o["body"]["of"] for o in ed}
+        caps_by_seq = {c["seq"]: c for c in captures(d)}
+        check(sum(a["count"] for a in new_alerts) == len(edits) and
+              all("threat" in a["labels"] and a["seq"] in obs_of and a.get("edit") and
+                  a["edit"]["capture_seq"] == obs_of[a["seq"]] and
+                  a["post"]["text"] == edits[obs_of[a["seq"]]] and a["scores"]["threat"] > 0 and
+                  a["edit"]["captured_text"] == caps_by_seq[obs_of[a["seq"]]]["body"]["post"]["text"]
+                  for a in new_alerts),
+              "an edit into a threat raises an alert with the new text (%s)" % new_alerts)
         time.sleep(1.2)
         r = once(conf)
         ed2 = [e for e in entries(d) if e["kind"] == "observation" and e["body"]["status"] == "edited"]
         check(r.returncode == 0 and len(ed2) == len(ed), "an edit seen again is not observed again")
+        # Edited again, still a threat: observed, but no second alert.
+        again = sorted(edits)[0]
+        srv.control("edit", platform=caps_by_seq[again]["body"]["platform"],
+                    id=caps_by_seq[again]["body"]["post"]["id"],
+                    text=edits[again] + ", and I will find you")
+        n_alerts = len(hook.json_posts("/alert"))
+        time.sleep(1.2)
+        r = once(conf)
+        ed3 = [e for e in entries(d) if e["kind"] == "observation" and e["body"]["status"] == "edited"]
+        check(r.returncode == 0 and len(ed3) == len(ed) + 1 and
+              len(hook.json_posts("/alert")) == n_alerts,
+              "a threat edited into another threat is observed but raises no new alert (%d alerts)"
+              % (len(hook.json_posts("/alert")) - n_alerts))
         verify_ok(d, "after edits")
 
         # From here on re-checks are daily, as in real use.
