@@ -207,9 +207,12 @@ alert_queue_edit(vigil_watch *w, uint64_t seq, uint64_t capture, const char *tex
 	if (!fresh)             /* the text it replaced had them already */
 		return VIGIL_OK;
 	body = entry_body(w, capture, "capture");
-	if (!body)
-		return vigil_fail(errbuf, VIGIL_E_CORRUPT, "alert for the edit seq %" PRIu64 ": "
-				  "capture seq %" PRIu64 " not readable", seq, capture);
+	if (!body) {
+		/* The edit is evidence all the same: record it. */
+		log_warn("No alert for the edit seq %" PRIu64 ": capture seq %" PRIu64 " not readable",
+			 seq, capture);
+		return VIGIL_OK;
+	}
 	cls = json_dumps(classification, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	r = cls ? ledger_stmt(w->ledger, "INSERT INTO edits (seq, capture, text, classification) "
 			      "VALUES (?, ?, ?, ?)", &st, NULL) : VIGIL_E_NOMEM;
