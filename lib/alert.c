@@ -60,18 +60,6 @@ alert_labels_of(const vigil_watch *w, const json_t *classification, char *out, s
 	return out[0] != '\0';
 }
 
-/* Is `word` one of the space-separated words of `list`? */
-static bool
-has_word(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; p && (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return true;
-	return false;
-}
-
 /* The statements that queue alerts, prepared once per append. */
 struct alert_q {
 	sqlite3_stmt *find, *sent, *upd, *ins;
@@ -135,7 +123,7 @@ alert_q_add(struct alert_q *q, const json_t *body, uint64_t seq, char *labels)
 		snprintf(merged, sizeof(merged), "%s", old ? old : "");
 		for (char *save = NULL, *t = strtok_r(labels, " ", &save); t;
 		     t = strtok_r(NULL, " ", &save))
-			if (!has_word(merged, t) && strlen(merged) + strlen(t) + 2 < sizeof(merged))
+			if (!vigil_has_word(merged, t) && strlen(merged) + strlen(t) + 2 < sizeof(merged))
 				strcat(strcat(merged, " "), t);
 		sqlite3_reset(q->upd);
 		sqlite3_bind_int64(q->upd, 1, sqlite3_column_int64(q->find, 0));
@@ -189,30 +177,12 @@ alert_queue_edit(vigil_watch *w, uint64_t seq, uint64_t capture, const char *tex
 {
 	sqlite3_stmt *st = NULL;
 	struct alert_q q = { 0 };
-	char labels[96], *cls = NULL;
-	json_t *body;
+	char labels[96], *cls;
+	json_t *body = NULL;
 	vigil_error r;
 	bool fresh = false;
 
-	if (!alert_labels_of(w, classification, labels, sizeof(labels)))
-		return VIGIL_OK;
-	for (const char *p = labels; *p; ) {
-		char word[32];
-		size_t n = strcspn(p, " ");
-
-		snprintf(word, sizeof(word), "%.*s", (int)n, p);
-		fresh |= !has_word(before, word);
-		p += n + (p[n] == ' ');
-	}
-	if (!fresh)             /* the text it replaced had them already */
-		return VIGIL_OK;
-	body = entry_body(w, capture, "capture");
-	if (!body) {
-		/* The edit is evidence all the same: record it. */
-		log_warn("No alert for the edit seq %" PRIu64 ": capture seq %" PRIu64 " not readable",
-			 seq, capture);
-		return VIGIL_OK;
-	}
+	/* Every edit's text and judgement, for alerts and the review queue. */
 	cls = json_dumps(classification, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	r = cls ? ledger_stmt(w->ledger, "INSERT INTO edits (seq, capture, text, classification) "
 			      "VALUES (?, ?, ?, ?)", &st, NULL) : VIGIL_E_NOMEM;
@@ -225,16 +195,35 @@ alert_queue_edit(vigil_watch *w, uint64_t seq, uint64_t capture, const char *tex
 			r = VIGIL_E_DB;
 		ledger_stmt_done(w->ledger, st);
 	}
-	if (r == VIGIL_OK)
-		r = alert_q_open(w, &q);
+	free(cls);
+	if (r != VIGIL_OK || !alert_labels_of(w, classification, labels, sizeof(labels)))
+		goto out;
+	for (const char *p = labels; *p; ) {
+		char word[32];
+		size_t n = strcspn(p, " ");
+
+		snprintf(word, sizeof(word), "%.*s", (int)n, p);
+		fresh |= !vigil_has_word(before, word);
+		p += n + (p[n] == ' ');
+	}
+	if (!fresh)             /* the text it replaced had them already */
+		goto out;
+	body = entry_body(w, capture, "capture");
+	if (!body) {
+		/* The edit is evidence all the same: record it. */
+		log_warn("No alert for the edit seq %" PRIu64 ": capture seq %" PRIu64 " not readable",
+			 seq, capture);
+		goto out;
+	}
+	r = alert_q_open(w, &q);
 	if (r == VIGIL_OK)
 		r = alert_q_add(&q, body, seq, labels);
 	alert_q_close(w, &q);
-	free(cls);
 	json_decref(body);
+out:
 	if (r == VIGIL_E_DB)
-		r = ledger_sqlite_error(w->db, sqlite3_errcode(w->db), "state: queueing the alert "
-					"for an edit", errbuf);
+		r = ledger_sqlite_error(w->db, sqlite3_errcode(w->db), "state: recording an edit",
+					errbuf);
 	return r;
 }
 

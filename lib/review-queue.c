@@ -85,18 +85,17 @@ keep(vigil_queue *q, const char *s)
 	return json_string_value(j);
 }
 
-/* The capture's text with its matches masked (or whole), kept by q. */
-static const char *
-item_text(vigil_queue *q, json_t *body, bool reveal)
+/* `text` with the matches of `cls` masked (or whole), as a new string. */
+static char *
+masked_text(const char *text, json_t *cls, bool reveal)
 {
-	json_t *matches = json_object_get(json_object_get(body, "classification"), "matches");
-	const char *text = text_at(body, "post", "text"), *kept;
+	json_t *matches = json_object_get(cls, "matches");
 	size_t n = json_array_size(matches);
 	vigil_span *spans;
 	char *masked = NULL;
 
 	if (reveal || n == 0)
-		return keep(q, text);
+		return strdup(text);
 	spans = calloc(n, sizeof(*spans));
 	if (!spans)
 		return NULL;
@@ -107,50 +106,87 @@ item_text(vigil_queue *q, json_t *body, bool reveal)
 		spans[i].start = s < 0 ? 0 : (size_t)s;
 		spans[i].end = e < 0 ? 0 : (size_t)e;
 	}
-	kept = vigil_mask_text(text, strlen(text), spans, n, &masked) == VIGIL_OK
-		? keep(q, masked) : NULL;
-	free(masked);
+	if (vigil_mask_text(text, strlen(text), spans, n, &masked) != VIGIL_OK)
+		masked = NULL;
 	free(spans);
-	return kept;
+	return masked;
 }
 
-static vigil_error
-add_item(vigil_queue *q, uint64_t seq, const char *time, json_t *body, const char *label,
-	 bool reveal)
+/* Fold the labels and scores of classification `cls` into the item: its
+ * labels into lab (space-separated, each once), its highest score into
+ * max_score. True when it has `label` (or label is NULL). */
+static bool
+fold_classification(vigil_queue_item *it, json_t *cls, const char *label, char *lab,
+		    size_t size)
 {
-	json_t *cls = json_object_get(body, "classification");
-	json_t *labels = json_object_get(cls, "labels"), *v;
-	vigil_queue_item *it;
 	const char *key;
-	char lab[512] = "";
-	size_t i, n = 0;
 	bool has = !label;
+	size_t i, n = strlen(lab);
+	json_t *v;
 
-	json_array_foreach(labels, i, v) {
-		has |= label && strcmp(json_string_value(v), label) == 0;
-		if (n < sizeof(lab))
-			n += (size_t)snprintf(lab + n, sizeof(lab) - n, "%s%s", i ? " " : "",
-					      json_string_value(v));
+	json_array_foreach(json_object_get(cls, "labels"), i, v) {
+		const char *l = json_string_value(v);
+
+		if (!l)
+			continue;
+		has |= label && strcmp(l, label) == 0;
+		if (!vigil_has_word(lab, l) && n < size)
+			n += (size_t)snprintf(lab + n, size - n, "%s%s", n ? " " : "", l);
 	}
-	if (!has)
+	json_object_foreach(json_object_get(cls, "scores"), key, v)
+		if (json_is_integer(v) && json_integer_value(v) > (json_int_t)it->max_score)
+			it->max_score = (unsigned)json_integer_value(v);
+	return has;
+}
+
+/* Queue capture `seq` (`body`) unless `label` filters it out. `edits`
+ * (NULL if this ledger has no such table) yields the texts and
+ * classifications the post was edited into: the item is as severe as its
+ * worst version, has the labels of every version, and shows the last. */
+static vigil_error
+add_item(vigil_queue *q, uint64_t seq, const char *time, json_t *body, sqlite3_stmt *edits,
+	 const char *label, bool reveal)
+{
+	vigil_queue_item item = { .seq = seq };
+	char lab[512] = "", *text, *now = NULL;
+	vigil_queue_item *it;
+	bool has;
+
+	has = fold_classification(&item, json_object_get(body, "classification"), label, lab,
+				  sizeof(lab));
+	if (edits) {
+		sqlite3_reset(edits);
+		sqlite3_bind_int64(edits, 1, (sqlite3_int64)seq);
+		while (sqlite3_step(edits) == SQLITE_ROW) {
+			json_t *cls = json_loads((const char *)sqlite3_column_text(edits, 1), 0, NULL);
+
+			has |= fold_classification(&item, cls, label, lab, sizeof(lab));
+			free(now);
+			now = masked_text((const char *)sqlite3_column_text(edits, 0), cls, reveal);
+			json_decref(cls);
+			if (!now) {
+				sqlite3_reset(edits);
+				return VIGIL_E_NOMEM;
+			}
+		}
+		sqlite3_reset(edits);
+	}
+	if (!has) {
+		free(now);
 		return VIGIL_OK;
+	}
 	if (q->n == q->alloc) {
 		size_t na = q->alloc ? q->alloc * 2 : 64;
 
-		if (na > QUEUE_MAX_ITEMS)
-			return VIGIL_E_TOOBIG;
-		it = realloc(q->items, na * sizeof(*it));
-		if (!it)
-			return VIGIL_E_NOMEM;
+		if (na > QUEUE_MAX_ITEMS || !(it = realloc(q->items, na * sizeof(*it)))) {
+			free(now);
+			return na > QUEUE_MAX_ITEMS ? VIGIL_E_TOOBIG : VIGIL_E_NOMEM;
+		}
 		q->items = it;
 		q->alloc = na;
 	}
 	it = &q->items[q->n];
-	memset(it, 0, sizeof(*it));
-	it->seq = seq;
-	json_object_foreach(json_object_get(cls, "scores"), key, v)
-		if (json_is_integer(v) && json_integer_value(v) > (json_int_t)it->max_score)
-			it->max_score = (unsigned)json_integer_value(v);
+	*it = item;
 	it->time = keep(q, time);
 	it->clinician = text_at(body, "clinician", NULL);
 	it->platform = text_at(body, "platform", NULL);
@@ -158,7 +194,19 @@ add_item(vigil_queue *q, uint64_t seq, const char *time, json_t *body, const cha
 		: text_at(body, "author", "id");
 	it->url = text_at(body, "post", "url");
 	it->labels = keep(q, lab);
-	it->text = item_text(q, body, reveal);
+	text = masked_text(text_at(body, "post", "text"), json_object_get(body, "classification"),
+			   reveal);
+	if (text && now) {
+		char *both = NULL;
+
+		if (asprintf(&both, "%s [edited on the platform; now reads: %s]", text, now) < 0)
+			both = NULL;
+		free(text);
+		text = both;
+	}
+	it->text = text ? keep(q, text) : NULL;
+	free(text);
+	free(now);
 	if (!it->time || !it->labels || !it->text)
 		return VIGIL_E_NOMEM;
 	q->n++;
@@ -179,7 +227,7 @@ VIGIL_EXPORT vigil_error
 vigil_review_queue(vigil_ledger *l, const char *clinician, const char *label, bool reveal,
 		   vigil_queue **out, char *errbuf)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *edits = NULL;
 	uint64_t *done = NULL;
 	size_t ndone = 0;
 	vigil_queue *q;
@@ -197,6 +245,11 @@ vigil_review_queue(vigil_ledger *l, const char *clinician, const char *label, bo
 				   "AND (?1 IS NULL OR clinician = ?1) ORDER BY seq", &st, errbuf);
 	if (r != VIGIL_OK)
 		goto out;
+	/* What vigild saw posts edited into (working state; a ledger from
+	 * before migration 5, opened read-only, has none). */
+	if (sqlite3_prepare_v2(l->db, "SELECT text, classification FROM edits WHERE capture = ? "
+			       "ORDER BY seq", -1, &edits, NULL) != SQLITE_OK)
+		edits = NULL;
 	if (clinician)
 		sqlite3_bind_text(st, 1, clinician, -1, SQLITE_STATIC);
 	while (r == VIGIL_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -212,13 +265,14 @@ vigil_review_queue(vigil_ledger *l, const char *clinician, const char *label, bo
 			break;
 		}
 		r = add_item(q, seq, (const char *)sqlite3_column_text(st, 2),
-			     json_object_get(j, "body"), label, reveal);
+			     json_object_get(j, "body"), edits, label, reveal);
 	}
 	if (r == VIGIL_OK && rc != SQLITE_DONE)
 		r = ledger_sqlite_error(l->db, rc, l->path, errbuf);
 	if (r == VIGIL_OK && q->n)
 		qsort(q->items, q->n, sizeof(*q->items), item_cmp);
 out:
+	sqlite3_finalize(edits);
 	sqlite3_finalize(st);
 	free(done);
 	if (r != VIGIL_OK) {

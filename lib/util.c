@@ -254,6 +254,19 @@ vigil_utf8_valid(const char *str, size_t len)
 	return true;
 }
 
+bool
+vigil_has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (n == 0)
+		return false;
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 vigil_error
 vigil_read_file(const char *path, size_t max, char **data, size_t *len,
 		char *errbuf)

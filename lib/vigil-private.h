@@ -50,6 +50,8 @@ vigil_error vbuf_printf(struct vbuf *b, const char *fmt, ...)
 char *vbuf_take(struct vbuf *b, size_t *len);
 
 /* util.c */
+/* Is `word` one of the space-separated words of `list`? */
+bool vigil_has_word(const char *list, const char *word);
 void vigil_hex(const uint8_t *in, size_t len, char *out);  /* out: 2*len+1 */
 bool vigil_unhex(const char *in, uint8_t *out, size_t len); /* exact length */
 bool vigil_is_hex(const char *s, size_t len);

@@ -89,9 +89,9 @@ bool watch_recheck_labels(vigil_watch *w, uint64_t seq, char *out, size_t size);
  * the append's transaction, while the batch still holds its bodies. */
 vigil_error alert_queue(vigil_watch *w, const vigil_batch *b, uint64_t first, char *errbuf);
 /* Inside the append of `edited` observation `seq` of capture `capture`:
- * queue an alert if the post's new `text`, judged `classification`, has
- * alert labels that the text it replaced (labels `before`,
- * space-separated) had not. */
+ * keep the post's new `text` and its `classification` (table edits), and
+ * queue an alert if it has alert labels that the text it replaced (labels
+ * `before`, space-separated) had not. */
 vigil_error alert_queue_edit(vigil_watch *w, uint64_t seq, uint64_t capture, const char *text,
 			     const json_t *classification, const char *before, char *errbuf);
 /* Send the alerts that are due; returns how many were delivered. */

@@ -272,6 +272,20 @@ def main():
               len(hook.json_posts("/alert")) == n_alerts,
               "a threat edited into another threat is observed but raises no new alert (%d alerts)"
               % (len(hook.json_posts("/alert")) - n_alerts))
+        # The review queue ranks an edited post by its worst version and
+        # shows what it now reads (matched words masked).
+        r = subprocess.run([VIGILCTL, "-c", conf, "queue", "--label", "threat"],
+                           capture_output=True, text=True)
+        items = {}
+        for head, body in zip(r.stdout.splitlines()[0::2], r.stdout.splitlines()[1::2]):
+            if head.startswith("seq "):
+                items[int(head.split()[1])] = (head, body)
+        check(r.returncode == 0 and all(
+                  k in items and "threat" in items[k][0] and
+                  "[edited on the platform; now reads: " in items[k][1] and "live" not in items[k][1]
+                  for k in edits),
+              "the queue lists the edited posts as threats, the new text masked (%s)"
+              % [items.get(k) for k in edits])
         verify_ok(d, "after edits")
 
         # From here on re-checks are daily, as in real use.
