@@ -25,7 +25,8 @@ if [ ! -f build-fuzz/build.ninja ]; then
   CC=clang meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined \
     -Db_lundef=false >/dev/null
 fi
-meson compile -C build-fuzz >/dev/null
+# Two runs started together must not build at once.
+flock build-fuzz/.build-lock meson compile -C build-fuzz >/dev/null
 mkdir -p build-fuzz/crashes
 # An UBSan report stops the run and leaves its input, like a crash.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}

@@ -161,8 +161,9 @@ member_cmp(const void *a, const void *b)
 	return strcmp(((const struct member *)a)->name, ((const struct member *)b)->name);
 }
 
+/* Read the regular members of tar file `path`, `file_size` bytes long. */
 static vigil_error
-load_tar(struct source *src, const char *path, char *errbuf)
+load_tar(struct source *src, const char *path, uint64_t file_size, char *errbuf)
 {
 	struct archive *ar = archive_read_new();
 	struct archive_entry *e;
@@ -188,6 +189,14 @@ load_tar(struct source *src, const char *path, char *errbuf)
 		if (!name || name[0] == '/' || strstr(name, "..")) {
 			r = vigil_fail(errbuf, VIGIL_E_PARSE, "%s: member '%s' has an unsafe path",
 				       path, name ? name : "");
+			goto out;
+		}
+		/* A header may claim any size: never allocate more than the
+		 * file could hold. */
+		if (size >= 0 && (uint64_t)size > file_size) {
+			r = vigil_fail(errbuf, VIGIL_E_PARSE, "%s: member '%s' claims %lld bytes, more "
+				       "than the whole archive (%llu bytes)", path, name,
+				       (long long)size, (unsigned long long)file_size);
 			goto out;
 		}
 		if (size < 0 || (size_t)size > TAR_MAX_TOTAL - total ||
@@ -251,7 +260,7 @@ source_open(struct source *src, const char *path, char *errbuf)
 	if (S_ISDIR(st.st_mode)) {
 		src->dir = true;
 	} else {
-		r = load_tar(src, path, errbuf);
+		r = load_tar(src, path, (uint64_t)st.st_size, errbuf);
 		if (r != VIGIL_OK)
 			return r;
 	}

@@ -101,6 +101,19 @@ else
 fi
 [ ! -e "$T/x" ] && ! ls "$T" | grep -q partial && pass "no half-written bundles" || fail "partial bundle left"
 
+# A tar header claiming more than the file holds is refused before any
+# allocation of that size (found by the bundle fuzz target).
+/usr/bin/python3 - "$T/bundle.tar" "$T/claim.tar" <<'PY'
+import sys
+tar = bytearray(open(sys.argv[1], "rb").read())
+tar[124:136] = b"17777777777\0"                   # 2 GiB, first member
+tar[148:156] = b" " * 8
+tar[148:156] = b"%06o\0 " % sum(tar[0:512])
+open(sys.argv[2], "wb").write(bytes(tar))
+PY
+expect 1 "a tar member claiming 2 GiB" -- $V verify-bundle "$T/claim.tar"
+output_has "claims 2147483647 bytes, more than the whole archive" "the claim is named"
+
 # Damaged bundles are rejected with the seq at fault.
 cp -r "$T/bundle" "$T/b1"; rm "$T/b1/blobs/$blob"
 expect 1 "missing blob" -- $V verify-bundle "$T/b1"
