@@ -349,9 +349,12 @@ void http_xfer_init(struct http_xfer *x, size_t max_response);
  * or calls http_xfer_perform(). */
 vigil_error http_xfer_prepare(struct http_xfer *x, const struct http_options *o,
 			      char *errbuf);
-/* Trust the CAs in `ca_file` (PEM) instead of the system's on a curl easy
- * handle; NULL changes nothing. Verification stays on. */
-void http_set_ca(void *easy, const char *ca_file);
+/* The TLS settings of every curl easy handle (https, smtps, STARTTLS):
+ * peer and host verification on, against the CAs in `ca_file` (PEM)
+ * instead of the system's unless it is NULL, and OpenSSL set to wipe the
+ * plaintext it receives (SSL_OP_CLEANSE_PLAINTEXT). After
+ * http_global_init(). */
+void http_set_tls(void *easy, const char *ca_file);
 /* Record the outcome of a finished transfer (code is a CURLcode). */
 void http_xfer_done(struct http_xfer *x, int code);
 vigil_error http_xfer_perform(struct http_xfer *x, const struct http_options *o,

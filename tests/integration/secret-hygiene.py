@@ -106,7 +106,7 @@ def key_forms(pub):
     return out
 
 
-def write_config(d, srv, mail):
+def write_config(d, srv, mail, ca=None):
     t = {p: put(d, p + ".token", v) for p, v in (
         ("m", server.TOKENS["mastodon"]), ("x", server.TOKENS["x"]), ("b", server.BSKY_PASSWORD),
         ("r", "".join("%s=%s\n" % kv for kv in server.REDDIT.items()).strip()),
@@ -133,9 +133,9 @@ def write_config(d, srv, mail):
         f.write("[vigil]\ndatabase = %s/vigil.db\nsigning_key = %s/signing.key\n"
                 "poll_interval = 1\nrecheck_interval = 1\nalert_labels = insult\n"
                 "alert_group_window = 0\nsmtp_url = %s\nsmtp_from = vigil@test.invalid\n"
-                "smtp_user = vigil\nsmtp_password_file = %s\n"
+                "smtp_user = vigil\nsmtp_password_file = %s\n%s"
                 "[clinician jroe]\nname = Dr. Jane Roe\nalert_email = sec@hospital.invalid\n%s"
-                % (d, d, mail.url, smtp, src))
+                % (d, d, mail.url, smtp, "ca_file = %s\n" % ca if ca else "", src))
     os.chown(conf, UID, GID)
     return conf
 
@@ -191,17 +191,21 @@ def control_core(d):
     return owner
 
 
-def main():
+def run(tls):
+    """All of the above with vigild talking plain http and smtp to the
+    local servers, or (tls) https and smtps with a CA of its ca_file."""
+    print("== %s ==" % ("https and smtps" if tls else "http and smtp"), flush=True)
     d = tempfile.mkdtemp(prefix="vigil-secrets-")
     os.chown(d, UID, GID)
-    srv = pl.Server(posts=12)
-    mail = SMTPSink()
+    ca, certs = pl.make_certs(d, {"local": "IP:127.0.0.1"}) if tls else (None, {})
+    srv = pl.Server(posts=12, tls=certs.get("local"), ca=ca)
+    mail = SMTPSink(tls=certs.get("local"))
     log_path = os.path.join(d, "vigild.log")
     log = open(log_path, "w")
     p = None
     try:
         # Secret files others may read are refused, naming the mode.
-        conf = write_config(d, srv, mail)
+        conf = write_config(d, srv, mail, ca)
         os.chmod(os.path.join(d, "m.token"), 0o644)
         r = subprocess.run(AS_USER + [VIGILD, "-n", "-c", conf], capture_output=True, text=True)
         check(r.returncode == 1 and "m.token' has mode 0644" in r.stderr,
@@ -343,6 +347,14 @@ def main():
           % (lines, len(errors), len(tokens) + len(keys), n_secrets, len(leaked)))
     if not pl.FAILED:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def main():
+    if not shutil.which("openssl"):
+        check(False, "openssl is needed for the https run (contrib/deps.sh installs it)")
+    run(False)
+    if shutil.which("openssl"):
+        run(True)
     pl.finish()
 
 
