@@ -521,6 +521,9 @@ vigil_error secret_read(const char *path, char **out, size_t *len,
 char *secret_field(const char *secret, const char *key);
 /* A heap string that held a secret: wiped, then free()d. NULL is a no-op. */
 void wipe_free(char *s);
+/* Zero the calling thread's vector registers, where copies of secrets
+ * linger (x86-64; elsewhere nothing yet). Before a thread sleeps. */
+void secret_wipe_registers(void);
 /* normalize.c: folded text with a map back to original byte offsets. */
 #define NORM_MAX (16u << 20)  /* longest text normalised, in bytes */
 struct nunit;
