@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential meson ninja-build pkg-config
-  libcurl4-openssl-dev libsqlite3-dev sqlite3 libjansson-dev libsodium-dev
+  libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3 libjansson-dev libsodium-dev
   libarchive-dev libinih-dev libutf8proc-dev libsystemd-dev
   check valgrind gdb openssl python3 python3-cryptography
   postgresql

@@ -330,9 +330,7 @@ send_mail(const vigil_config *cfg, const char *to, const char *subject, const ch
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(c, CURLOPT_USE_SSL, plain && url_is_loopback(cfg->smtp_url)
 			 ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	http_set_ca(c, cfg->ca_file);
+	http_set_tls(c, cfg->ca_file);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);

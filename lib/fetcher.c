@@ -420,6 +420,7 @@ vigil_fetcher_poll(vigil_fetcher *f, int timeout_ms, vigil_fetch_result **out)
 			*out = NULL;
 			return VIGIL_OK;
 		}
+		secret_wipe_registers();  /* what the transfers copied */
 		curl_multi_poll(f->multi, NULL, 0,
 				(int)(deadline - vigil_now_ms() > 1000 ? 1000 :
 				      deadline - vigil_now_ms()), NULL);

@@ -13,6 +13,8 @@
  * - Request headers may carry tokens: they are never logged, and the memory
  *   holding them is wiped when the request is cleared. Messages name the
  *   scheme, host and path of a URL, never its query.
+ * - TLS is set up here for every transfer, the SMTP ones too
+ *   (http_set_tls()), OpenSSL wiping the plaintext it holds.
  */
 #include <arpa/inet.h>
 #include <malloc.h>
@@ -24,6 +26,8 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
 #include <sodium.h>
 
 #include "vigil-private.h"
@@ -71,11 +75,53 @@ curl_wipe_realloc(void *p, size_t n)
 	return q;
 }
 
+/*
+ * Beneath libcurl, OpenSSL decrypts each record it receives in place in
+ * its read buffer, where the plaintext (a session token in a login
+ * answer) stays until a later record overwrites it, and is freed unwiped
+ * with the connection. SSL_OP_CLEANSE_PLAINTEXT (OpenSSL 3) wipes what
+ * SSL_read() has handed over, and the whole buffer when it is released.
+ * Only when libcurl's TLS library is the OpenSSL 3 we are linked with:
+ * the SSL_CTX it passes is then one of ours to change.
+ */
+static bool tls_cleanse;
+
+static CURLcode
+on_ssl_ctx(CURL *c, void *ssl_ctx, void *userdata)
+{
+	SSL_CTX_set_options(ssl_ctx, SSL_OP_CLEANSE_PLAINTEXT);
+	return CURLE_OK;
+}
+
+static bool
+curl_uses_our_openssl(const char **backend)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	const char *s = v && v->ssl_version ? v->ssl_version : "";
+	char *end;
+	unsigned long major;
+
+	*backend = s[0] ? s : "no TLS library";
+	/* "OpenSSL/3.0.19"; a build with several names the unused ones
+	 * in parentheses after the one in use. */
+	if (strncmp(s, "OpenSSL/", 8) != 0)
+		return false;
+	major = strtoul(s + 8, &end, 10);
+	return end != s + 8 && major == OPENSSL_version_major();
+}
+
 static void
 global_init_once(void)
 {
+	const char *backend;
+
 	curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, curl_wipe_free, curl_wipe_realloc,
 			     strdup, calloc);
+	tls_cleanse = curl_uses_our_openssl(&backend);
+	if (!tls_cleanse)
+		log_warn("libcurl uses %.60s, not OpenSSL %u: the plaintext the TLS library "
+			 "receives is not wiped from its buffers, ignoring", backend,
+			 OPENSSL_version_major());
 }
 
 void
@@ -352,13 +398,22 @@ on_header(char *data, size_t size, size_t nmemb, void *userdata)
 }
 
 void
-http_set_ca(void *easy, const char *ca_file)
+http_set_tls(void *easy, const char *ca_file)
 {
-	if (!ca_file)
-		return;
-	/* Exactly these CAs: no CA directory compiled into libcurl besides. */
-	curl_easy_setopt(easy, CURLOPT_CAINFO, ca_file);
-	curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
+	static bool warned;
+
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca_file) {
+		/* Exactly these CAs: no CA directory compiled into libcurl besides. */
+		curl_easy_setopt(easy, CURLOPT_CAINFO, ca_file);
+		curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
+	}
+	if (tls_cleanse &&
+	    curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) != CURLE_OK &&
+	    !__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
+		log_warn("libcurl takes no SSL_CTX callback: the plaintext the TLS library "
+			 "receives is not wiped from its buffers, ignoring");
 }
 
 void
@@ -403,9 +458,7 @@ http_xfer_prepare(struct http_xfer *x, const struct http_options *o,
 	curl_easy_setopt(c, CURLOPT_URL, x->req.url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	http_set_ca(c, o->ca_file);
+	http_set_tls(c, o->ca_file);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms);

@@ -351,9 +351,12 @@ void http_xfer_init(struct http_xfer *x, size_t max_response);
  * or calls http_xfer_perform(). */
 vigil_error http_xfer_prepare(struct http_xfer *x, const struct http_options *o,
 			      char *errbuf);
-/* Trust the CAs in `ca_file` (PEM) instead of the system's on a curl easy
- * handle; NULL changes nothing. Verification stays on. */
-void http_set_ca(void *easy, const char *ca_file);
+/* The TLS settings of every curl easy handle (https, smtps, STARTTLS):
+ * peer and host verification on, against the CAs in `ca_file` (PEM)
+ * instead of the system's unless it is NULL, and OpenSSL set to wipe the
+ * plaintext it receives (SSL_OP_CLEANSE_PLAINTEXT). After
+ * http_global_init(). */
+void http_set_tls(void *easy, const char *ca_file);
 /* Record the outcome of a finished transfer (code is a CURLcode). */
 void http_xfer_done(struct http_xfer *x, int code);
 vigil_error http_xfer_perform(struct http_xfer *x, const struct http_options *o,
@@ -520,6 +523,9 @@ vigil_error secret_read(const char *path, char **out, size_t *len,
 char *secret_field(const char *secret, const char *key);
 /* A heap string that held a secret: wiped, then free()d. NULL is a no-op. */
 void wipe_free(char *s);
+/* Zero the calling thread's vector registers, where copies of secrets
+ * linger (x86-64; elsewhere nothing yet). Before a thread sleeps. */
+void secret_wipe_registers(void);
 /* normalize.c: folded text with a map back to original byte offsets. */
 #define NORM_MAX (16u << 20)  /* longest text normalised, in bytes */
 struct nunit;

@@ -606,6 +606,7 @@ vigil_watch_step(vigil_watch *w, int max_wait_ms, char *errbuf)
 			{
 				struct timespec ts = { left / 1000, (left % 1000) * 1000000 };
 
+				secret_wipe_registers();
 				nanosleep(&ts, NULL);  /* a signal ends it early */
 			}
 			break;

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """Helpers for the connector tests: start tests/platform-server/server.py on
-a free loopback port, write token files, run `vigilctl fetch`."""
+a free loopback port (over https with make_certs()), write token files, run
+`vigilctl fetch`."""
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -44,8 +46,36 @@ def wait_for(cond, limit):
     return cond()
 
 
+def openssl(*args):
+    subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
+
+
+def make_certs(d, sans):
+    """A throwaway CA in d, and for each name in sans a certificate with
+    that subjectAltName ("IP:127.0.0.1", "DNS:wrong.example") issued by it.
+    Returns the CA's PEM file and {name: (certificate, key)}."""
+    ca, ca_key = os.path.join(d, "ca.pem"), os.path.join(d, "ca.key")
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=vigil test CA", "-keyout", ca_key, "-out", ca)
+    out = {}
+    for name, san in sans.items():
+        key, csr, crt, ext = (os.path.join(d, name + s) for s in (".key", ".csr", ".pem", ".ext"))
+        with open(ext, "w") as f:
+            f.write("subjectAltName=%s\n" % san)
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + san.split(":")[1],
+                "-keyout", key, "-out", csr)
+        openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+                "-days", "1", "-extfile", ext, "-out", crt)
+        out[name] = (crt, key)
+    return ca, out
+
+
 class Server:
-    def __init__(self, scenario="normal", posts=250, tls=None):
+    """tls: (certificate, key) to serve https; ca: the CA that issued it,
+    which control() then trusts."""
+
+    def __init__(self, scenario="normal", posts=250, tls=None, ca=None):
+        self.ca = ca
         self.tmp = tempfile.mkdtemp(prefix="vigil-platform-")
         pf = os.path.join(self.tmp, "port")
         cmd = [sys.executable, os.path.join(SRC, "tests", "platform-server", "server.py"),
@@ -76,7 +106,9 @@ class Server:
 
     def control(self, what, **q):
         qs = urllib.parse.urlencode(q)
-        with urllib.request.urlopen("%s/_control/%s?%s" % (self.url, what, qs)) as r:
+        ctx = ssl.create_default_context(cafile=self.ca) if self.ca else None
+        with urllib.request.urlopen("%s/_control/%s?%s" % (self.url, what, qs),
+                                    context=ctx) as r:
             return json.loads(r.read())
 
     def stop(self):

@@ -11,11 +11,19 @@ platform server refuses logins and tokens (401s). Then:
 - a gcore of the running vigild holds its public key (the search works)
   but not the signing key, which lives in sodium_malloc() memory marked
   MADV_DONTDUMP, nor any token, password or session token in any form:
-  those live in sodium_malloc() memory too, and every transient copy
-  (libcurl's included) is wiped when it is freed;
+  those live in sodium_malloc() memory too, every transient copy
+  (libcurl's included) is wiped when it is freed, and so are the vector
+  registers (the core's register notes) before vigild sleeps;
 - SIGSEGV, after raising its core limit from outside, and SIGABRT leave no
   core, while a control process in the same place dumps one;
 - secret files group or others may read are refused.
+
+All of it twice: with the platform and SMTP servers on plain http and
+smtp, then on https and smtps with a certificate from a throwaway CA that
+vigild trusts through ca_file. Over TLS, OpenSSL's read buffers hold the
+plaintext of every answer (session tokens) unless it wipes them
+(SSL_OP_CLEANSE_PLAINTEXT); each secret found is named with where it was:
+a mapping's memory or the registers.
 
 Run as root (CI): vigild then runs as nobody (setpriv) so that /proc shows
 whether it is dumpable, and gcore may attach. glibc's MALLOC_PERTURB_ (set
@@ -27,6 +35,7 @@ import os
 import resource
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -106,7 +115,7 @@ def key_forms(pub):
     return out
 
 
-def write_config(d, srv, mail):
+def write_config(d, srv, mail, ca=None):
     t = {p: put(d, p + ".token", v) for p, v in (
         ("m", server.TOKENS["mastodon"]), ("x", server.TOKENS["x"]), ("b", server.BSKY_PASSWORD),
         ("r", "".join("%s=%s\n" % kv for kv in server.REDDIT.items()).strip()),
@@ -133,11 +142,32 @@ def write_config(d, srv, mail):
         f.write("[vigil]\ndatabase = %s/vigil.db\nsigning_key = %s/signing.key\n"
                 "poll_interval = 1\nrecheck_interval = 1\nalert_labels = insult\n"
                 "alert_group_window = 0\nsmtp_url = %s\nsmtp_from = vigil@test.invalid\n"
-                "smtp_user = vigil\nsmtp_password_file = %s\n"
+                "smtp_user = vigil\nsmtp_password_file = %s\n%s"
                 "[clinician jroe]\nname = Dr. Jane Roe\nalert_email = sec@hospital.invalid\n%s"
-                % (d, d, mail.url, smtp, src))
+                % (d, d, mail.url, smtp, "ca_file = %s\n" % ca if ca else "", src))
     os.chown(conf, UID, GID)
     return conf
+
+
+def found_in(core, names, forms):
+    """Which of names have their form in core, each with where: in the
+    memory of a mapping, or in the notes (the threads' registers)."""
+    phoff, = struct.unpack_from("<Q", core, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", core, 0x36)
+    segs = []
+    for i in range(phnum):
+        typ, _, off, _, _, size = struct.unpack_from("<IIQQQQ", core, phoff + i * phentsize)
+        segs.append(("memory" if typ == 1 else "registers" if typ == 4 else "type %d" % typ,
+                     off, size))
+    out = {}
+    for n in names:
+        at, i = set(), core.find(forms[n])
+        while i >= 0:
+            at |= {w for w, off, size in segs if off <= i < off + size} or {"outside"}
+            i = core.find(forms[n], i + 1)
+        if at:
+            out[n] = "/".join(sorted(at))
+    return out
 
 
 def allow_cores():
@@ -191,17 +221,21 @@ def control_core(d):
     return owner
 
 
-def main():
+def run(tls):
+    """All of the above with vigild talking plain http and smtp to the
+    local servers, or (tls) https and smtps with a CA of its ca_file."""
+    print("== %s ==" % ("https and smtps" if tls else "http and smtp"), flush=True)
     d = tempfile.mkdtemp(prefix="vigil-secrets-")
     os.chown(d, UID, GID)
-    srv = pl.Server(posts=12)
-    mail = SMTPSink()
+    ca, certs = pl.make_certs(d, {"local": "IP:127.0.0.1"}) if tls else (None, {})
+    srv = pl.Server(posts=12, tls=certs.get("local"), ca=ca)
+    mail = SMTPSink(tls=certs.get("local"))
     log_path = os.path.join(d, "vigild.log")
     log = open(log_path, "w")
     p = None
     try:
         # Secret files others may read are refused, naming the mode.
-        conf = write_config(d, srv, mail)
+        conf = write_config(d, srv, mail, ca)
         os.chmod(os.path.join(d, "m.token"), 0o644)
         r = subprocess.run(AS_USER + [VIGILD, "-n", "-c", conf], capture_output=True, text=True)
         check(r.returncode == 1 and "m.token' has mode 0644" in r.stderr,
@@ -283,7 +317,7 @@ def main():
                   % (len(core) >> 20))
             found = [n for n, b in keys.items() if b in core]
             check(not found, "the core holds no form of the signing key (found: %s)" % found)
-            in_core = sorted(n for n, b in tokens.items() if b in core)
+            in_core = found_in(core, tokens, tokens)
             print("gcore: %d MB; signing key: not found; secrets found: %d of %d forms: %s"
                   % (len(core) >> 20, len(in_core), len(tokens), in_core), flush=True)
             if in_core:
@@ -292,11 +326,13 @@ def main():
                 # again. A copy that stays is in both cores.
                 time.sleep(0.5)
                 again = take_core()
-                in_core = sorted(n for n in in_core if tokens[n] in again)
+                in_core = found_in(again, in_core, tokens)
                 print("second gcore: still there: %s" % in_core, flush=True)
             # Secrets live in sodium_malloc() memory (not dumped); every
             # transient copy (secret file reads, login answers, request
-            # headers and bodies, libcurl's buffers) is wiped when freed.
+            # headers and bodies, libcurl's buffers, OpenSSL's read
+            # buffers) is wiped when freed, and the vector registers the
+            # copies went through are zeroed before vigild sleeps.
             check(not in_core, "the core holds no secret (found: %s)" % in_core)
         elif not ROOT:
             print("not root: gcore cannot attach to a process that is not dumpable; "
@@ -343,6 +379,14 @@ def main():
           % (lines, len(errors), len(tokens) + len(keys), n_secrets, len(leaked)))
     if not pl.FAILED:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def main():
+    if not shutil.which("openssl"):
+        check(False, "openssl is needed for the https run (contrib/deps.sh installs it)")
+    run(False)
+    if shutil.which("openssl"):
+        run(True)
     pl.finish()
 
 

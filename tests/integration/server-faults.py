@@ -165,33 +165,11 @@ def daemon_faults(d, srv):
     verify_ok(d, "after --once")
 
 
-def openssl(*args):
-    subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
-
-
-def make_certs(d):
-    """A throwaway CA, a certificate for wrong.example and one for 127.0.0.1."""
-    ca, ca_key = os.path.join(d, "ca.pem"), os.path.join(d, "ca.key")
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-subj", "/CN=vigil test CA", "-keyout", ca_key, "-out", ca)
-    out = {}
-    for name, san in (("wrong", "DNS:wrong.example"), ("right", "IP:127.0.0.1")):
-        key, csr, crt, ext = (os.path.join(d, name + s) for s in (".key", ".csr", ".pem", ".ext"))
-        with open(ext, "w") as f:
-            f.write("subjectAltName=%s\n" % san)
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + san.split(":")[1],
-                "-keyout", key, "-out", csr)
-        openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
-                "-days", "1", "-extfile", ext, "-out", crt)
-        out[name] = (crt, key)
-    return ca, out
-
-
 def tls_wrong_host(d):
     if not shutil.which("openssl"):
         check(False, "openssl is needed for the TLS checks (contrib/deps.sh installs it)")
         return
-    ca, certs = make_certs(d)
+    ca, certs = pl.make_certs(d, {"wrong": "DNS:wrong.example", "right": "IP:127.0.0.1"})
     wrong = pl.Server(posts=5, tls=certs["wrong"])
     right = pl.Server(posts=5, tls=certs["right"])
     try:

@@ -1,19 +1,30 @@
 # SPDX-License-Identifier: Apache-2.0
 """A minimal SMTP receiver on loopback for the tests: accepts every message
 and keeps (from, to, data), and every AUTH PLAIN login as (user, password).
-Plain SMTP only; vigil allows that to loopback."""
+Plain SMTP, which vigil allows to loopback; or, given tls=(certificate, key),
+SMTP over TLS from the first byte (smtps://)."""
 import base64
 import socketserver
+import ssl
 import threading
 
 
 class SMTPSink:
-    def __init__(self):
+    def __init__(self, tls=None):
         self.messages = []
         self.logins = []
         outer = self
+        ctx = None
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(tls[0], tls[1])
 
         class H(socketserver.StreamRequestHandler):
+            def setup(self):
+                if ctx:
+                    self.request = ctx.wrap_socket(self.request, server_side=True)
+                super().setup()
+
             def say(self, line):
                 self.wfile.write((line + "\r\n").encode())
 
@@ -65,5 +76,5 @@ class SMTPSink:
 
         self.srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), H)
         self.srv.daemon_threads = True
-        self.url = "smtp://127.0.0.1:%d" % self.srv.server_address[1]
+        self.url = "%s://127.0.0.1:%d" % ("smtps" if tls else "smtp", self.srv.server_address[1])
         threading.Thread(target=self.srv.serve_forever, daemon=True).start()
