@@ -175,9 +175,9 @@ secret_free(char *s)
  * and a core holds every thread's registers (the NT_X86_XSTATE note).
  * glibc's memcpy() for AVX-512 machines moves data through ymm16-31,
  * which code compiled for plain x86-64 never touches: an https request,
- * its Authorization header with it, stayed there while vigild slept. xmm0-15 are the scratch registers of
- * all code and rarely keep anything long, but are cleared too. Other
- * architectures: not done yet.
+ * its Authorization header with it, stayed there while vigild slept.
+ * xmm0-15 are the scratch registers of all code and rarely keep anything
+ * long, but are cleared too. Other architectures: not done yet.
  */
 void
 secret_wipe_registers(void)
