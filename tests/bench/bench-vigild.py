@@ -10,6 +10,7 @@ Run from the top of the tree after `meson compile -C build`."""
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -99,3 +100,4 @@ try:
     print("  idle CPU           %.2f s of CPU in 5 s" % ((cpu1 - cpu0) / os.sysconf("SC_CLK_TCK")))
 finally:
     srv.stop()
+    shutil.rmtree(d, ignore_errors=True)

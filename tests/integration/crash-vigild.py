@@ -11,7 +11,6 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -40,7 +39,7 @@ def main():
         print("skipped: VIGIL_VIGILD_KILLS=0")
         return 77
     rng = random.Random(int(os.environ.get("VIGIL_CRASH_SEED", "7")))
-    d = tempfile.mkdtemp(prefix="vigil-crash-vigild-")
+    d = pl.tempdir("vigil-crash-vigild-")
     srv = pl.Server(posts=50)
     try:
         conf = os.path.join(d, "vigil.conf")

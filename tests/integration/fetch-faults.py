@@ -114,7 +114,7 @@ finally:
 
 # TLS verification is always on: a self-signed certificate is refused.
 if pl.shutil.which("openssl"):
-    d = pl.tempfile.mkdtemp(prefix="vigil-tls-")
+    d = pl.tempdir("vigil-tls-")
     cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
     pl.subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",

@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(SRC, "tests", "platform-server"))
 import server  # noqa: E402  (for html_expected and the secrets)
 
 FAILED = []
+TEMPDIRS = []
 
 
 def check(cond, what):
@@ -28,10 +29,20 @@ def check(cond, what):
     return cond
 
 
+def tempdir(prefix):
+    """A scratch directory that finish() removes when every check passed
+    (and keeps, naming it, when one failed)."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    TEMPDIRS.append(d)
+    return d
+
+
 def finish():
     if FAILED:
-        print("%d check(s) failed" % len(FAILED))
+        print("%d check(s) failed; kept for inspection: %s" % (len(FAILED), " ".join(TEMPDIRS)))
         sys.exit(1)
+    for d in TEMPDIRS:
+        shutil.rmtree(d, ignore_errors=True)
     print("ok")
     sys.exit(0)
 
@@ -112,8 +123,10 @@ class Server:
             return json.loads(r.read())
 
     def stop(self):
+        """Stop the server and remove its directory (token files, port)."""
         self.proc.terminate()
         self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def args(self, platform, mode="mentions"):
         """The fetch options that point a platform at this server."""

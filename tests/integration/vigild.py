@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -141,7 +140,7 @@ def verify_ok(d, what):
 
 
 def main():
-    d = tempfile.mkdtemp(prefix="vigil-vigild-")
+    d = pl.tempdir("vigil-vigild-")
     srv = pl.Server(posts=120)
     hook = Receiver(fail=2)
     try:
@@ -361,7 +360,7 @@ api_key_file = {tok}
 
     # Rate limits and 5xx: waited out within --once.
     for scenario in ("ratelimit", "retry-after", "5xx"):
-        d2 = tempfile.mkdtemp(prefix="vigil-vigild-")
+        d2 = pl.tempdir("vigil-vigild-")
         srv = pl.Server(scenario=scenario, posts=30)
         try:
             conf = write_config(d2, srv, Receiver().url)
@@ -376,7 +375,7 @@ api_key_file = {tok}
     # A long wait between polls: vigild gives memory back (the automaton,
     # idle connections, the page cache) and the next poll judges new posts
     # exactly as the first one did.
-    d4 = tempfile.mkdtemp(prefix="vigil-vigild-")
+    d4 = pl.tempdir("vigil-vigild-")
     srv = pl.Server(posts=10)
     try:
         conf = os.path.join(d4, "idle.conf")
@@ -413,7 +412,7 @@ api_key_file = {tok}
         srv.stop()
 
     # A configuration with every kind of mistake: each reported with its line.
-    d3 = tempfile.mkdtemp(prefix="vigil-vigild-")
+    d3 = pl.tempdir("vigil-vigild-")
     loose = os.path.join(d3, "loose.token")
     with open(loose, "w") as f:
         f.write("x\n")
