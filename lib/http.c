@@ -457,6 +457,10 @@ http_xfer_prepare(struct http_xfer *x, const struct http_options *o,
 	x->curl_error[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_URL, x->req.url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* HTTP/1.1 only: libcurl hands nghttp2 no allocator, so HTTP/2 frame
+	 * buffers (request headers with their tokens) would be freed
+	 * unwiped, out of reach of the wiping memory functions. */
+	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	http_set_tls(c, o->ca_file);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
