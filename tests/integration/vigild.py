@@ -58,7 +58,7 @@ class Receiver:
 MAIL = SMTPSink()
 
 
-def write_config(d, srv, hook, extra_sources="", vigil_extra="", recheck=1):
+def write_config(d, srv, hook, extra_sources="", vigil_extra="", recheck=1, jroe_extra=""):
     path = os.path.join(d, "vigil.conf")
     with open(path, "w") as f:
         f.write("""[vigil]
@@ -76,6 +76,7 @@ smtp_from = vigil@test.invalid
 name = Dr. Jane Roe
 aliases = Jane Roe, Dr Roe
 alert_webhook = {hook}/alert
+{jroe_extra}
 
 [clinician amartin]
 name = Dr. Anne Martin
@@ -108,7 +109,8 @@ base_url = {url}
 user_id = 4242
 token_file = {tok[x]}
 {extra}""".format(d=d, url=srv.url, tok=srv.tokens, hook=hook, extra=extra_sources,
-                  vigil_extra=vigil_extra, recheck=recheck, smtp=MAIL.url))
+                  vigil_extra=vigil_extra, recheck=recheck, smtp=MAIL.url,
+                  jroe_extra=jroe_extra))
     return path
 
 
@@ -222,8 +224,11 @@ def main():
         # text and the platform's answer as its payload, and no more.
         # Alerts about an edit go at once here (no grouping window), so the
         # test can see them.
-        conf = write_config(d, srv, hook.url, vigil_extra="alert_group_window = 0")
+        # jroe's alerts go by e-mail too now, to see an edit alert in both.
+        conf = write_config(d, srv, hook.url, vigil_extra="alert_group_window = 0",
+                            jroe_extra="alert_email = roe-security@hospital.invalid")
         n_alerts = len(hook.json_posts("/alert"))
+        n_mails = len(MAIL.messages)
         edits = {}
         for plat in ("mastodon", "bluesky"):
             c = [c for c in captures(d) if c["body"]["platform"] == plat][2]
@@ -254,6 +259,15 @@ def main():
                   a["edit"]["captured_text"] == caps_by_seq[obs_of[a["seq"]]]["body"]["post"]["text"]
                   for a in new_alerts),
               "an edit into a threat raises an alert with the new text (%s)" % new_alerts)
+        # The same alerts by e-mail: the text as it now reads and as captured.
+        new_mails = [m[2].replace("\r\n", "\n") for m in MAIL.messages[n_mails:]
+                     if m[1] == ["<roe-security@hospital.invalid>"]]
+        check(len(new_mails) == len(new_alerts) and
+              all(any("it now reads:\n\n" + edits[obs_of[a["seq"]]] + "\n\nWhen captured it read:\n\n"
+                      + caps_by_seq[obs_of[a["seq"]]]["body"]["post"]["text"] in m and
+                      "(ledger seq %d)" % obs_of[a["seq"]] in m for m in new_mails)
+                  for a in new_alerts),
+              "the edit alerts' e-mails give the new text and the text as captured (%s)" % new_mails)
         time.sleep(1.2)
         r = once(conf)
         ed2 = [e for e in entries(d) if e["kind"] == "observation" and e["body"]["status"] == "edited"]
