@@ -139,6 +139,12 @@ automaton_states(const struct automaton *a)
 	return a->nstates;
 }
 
+bool
+automaton_narrow(const struct automaton *a)
+{
+	return a->dense16 != NULL;
+}
+
 /* Flatten what each scan state reports (see struct automaton). */
 static vigil_error
 outputs(struct automaton *a)

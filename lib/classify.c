@@ -183,6 +183,13 @@ classifier_sleep(vigil_classifier *c)
 	ruleset_drop_patterns(&c->rs);
 }
 
+size_t
+classifier_states(const vigil_classifier *c, bool *narrow)
+{
+	*narrow = c->ac && automaton_narrow(c->ac);
+	return c->ac ? automaton_states(c->ac) : 0;
+}
+
 vigil_error
 classifier_wake(vigil_classifier *c, char *errbuf)
 {

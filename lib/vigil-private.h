@@ -671,6 +671,9 @@ vigil_error automaton_build(const struct pattern *pats, size_t npats,
 			    struct automaton **out);
 void automaton_free(struct automaton *a);
 size_t automaton_states(const struct automaton *a);
+/* Whether the scan table has 16-bit entries (under 32,768 states), the
+ * faster scan. */
+bool automaton_narrow(const struct automaton *a);
 /* Append every literal found in n->text to h. */
 vigil_error automaton_scan(const struct automaton *a, const struct norm *n,
 			   struct hits *h);
@@ -726,6 +729,9 @@ const char *classification_engine(const vigil_classification *r);
  * rules, in a few milliseconds; a classifier asleep refuses to classify. */
 void classifier_sleep(vigil_classifier *c);
 vigil_error classifier_wake(vigil_classifier *c, char *errbuf);
+/* The automaton's states, and whether it scans with 16-bit entries; 0
+ * when asleep. */
+size_t classifier_states(const vigil_classifier *c, bool *narrow);
 
 /* classify-json.c */
 json_t *classifier_json(const vigil_classifier *c, const char *clinician,

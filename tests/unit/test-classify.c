@@ -411,6 +411,17 @@ START_TEST(test_default_rules)
 
 	ck_assert_int_eq(vigil_classifier_new(NULL, &c, errbuf), VIGIL_OK);
 	ck_assert_ptr_nonnull(strstr(vigil_classifier_engine(c), " rules sha256:"));
+	/* Past 32,767 states the scan goes to 32-bit table entries, a
+	 * slower scan nobody would notice: rules/en.rules says how to stay
+	 * under. */
+	{
+		bool narrow;
+		size_t ns = classifier_states(c, &narrow);
+
+		ck_assert_msg(narrow, "the default rules compile to %zu automaton states: "
+			      "over 32767, the scan table is no longer 16-bit", ns);
+		printf("default rules: %zu automaton states (16-bit scan table)\n", ns);
+	}
 	vigil_classifier_free(c);
 	vigil_classifier_free(NULL);
 	vigil_classification_free(NULL);
