@@ -611,6 +611,57 @@ norm_ascii(struct norm *n, const unsigned char *p, size_t len,
 	return true;
 }
 
+#define SPLIT_LETTERS 24  /* longest spelled-out run cut into words */
+#define SPLIT_MAX 16      /* runs a post may have cut */
+
+/* Emit a word spelled out letter by letter, u[0..k). Several words may
+ * have been spelled out as one run ("a b i t c h", "k i l l y o u"):
+ * when the whole is no rule word, it is cut into rule words and the
+ * one-letter words a, i, u and y, in the fewest pieces; when no cut
+ * covers it, it stays one word. Each cut costs a pass over the rule
+ * words per piece tried, so only short runs, and SPLIT_MAX a post. */
+static void
+emit_spaced(struct norm *n, const struct nunit *u, size_t k,
+	    const struct norm_vocab *vocab, unsigned *splits)
+{
+	char w[SPLIT_LETTERS];
+	uint8_t best[SPLIT_LETTERS + 1], next[SPLIT_LETTERS + 1];
+
+	if (!vocab || k < 4 || k > SPLIT_LETTERS || *splits >= SPLIT_MAX)
+		goto whole;
+	for (size_t i = 0; i < k; i++) {
+		if (u[i].c < 'a' || u[i].c > 'z')
+			goto whole;
+		w[i] = u[i].c;
+	}
+	if (norm_vocab_word(vocab, w, k))
+		goto whole;
+	(*splits)++;
+	/* best[p]: fewest pieces covering w[p..k), next[p] where the first
+	 * ends; 0xff: no cover. */
+	best[k] = 0;
+	for (size_t p = k; p-- > 0;) {
+		best[p] = 0xff;
+		for (size_t e = k; e > p; e--) {
+			size_t l = e - p;
+			bool piece = l == 1 ? strchr("aiuy", w[p]) != NULL :
+				     l >= 3 && norm_vocab_word(vocab, w + p, l);
+
+			if (piece && best[e] != 0xff && best[e] + 1 < best[p]) {
+				best[p] = (uint8_t)(best[e] + 1);
+				next[p] = (uint8_t)e;
+			}
+		}
+	}
+	if (best[0] == 0xff || best[0] < 2)
+		goto whole;
+	for (size_t p = 0; p < k; p = next[p])
+		emit_token(n, u + p, next[p] - p, vocab);
+	return;
+whole:
+	emit_token(n, u, k, vocab);
+}
+
 enum { PATH_GENERAL, PATH_ASCII_BYTES, PATH_ASCII };
 
 static vigil_error
@@ -619,6 +670,7 @@ norm_run_paths(struct norm *n, const char *text, size_t len,
 {
 	size_t need = len * 3 + 16, i = 0, nu;
 	bool joined_before = false;
+	unsigned splits = 0;
 
 	if (len > NORM_MAX)
 		return VIGIL_E_TOOBIG;
@@ -666,7 +718,7 @@ norm_run_paths(struct norm *n, const char *text, size_t len,
 
 			for (j = i; j < i + run && k < VIGIL_ARRAY_SIZE(joined); j += 2)
 				joined[k++] = n->units[j];
-			emit_token(n, joined, k, vocab);
+			emit_spaced(n, joined, k, vocab, &splits);
 			i += run;
 			continue;
 		}

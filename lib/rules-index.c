@@ -362,6 +362,20 @@ unmask_fits(const struct literal *l, size_t wl, const char *word, size_t len)
 	return memchr(word, '*', wl) != NULL;
 }
 
+bool
+norm_vocab_word(const struct norm_vocab *v, const char *word, size_t len)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		const struct literal *l = &v->lits[v->ids[i]];
+		size_t wl = v->lens[i];
+
+		if ((wl == len || (wl < len && l->prefix)) && l->text[1] == word[0] &&
+		    memcmp(l->text + 1, word, wl) == 0)
+			return true;
+	}
+	return false;
+}
+
 void
 norm_vocab_unmask(const struct norm_vocab *v, char *word, size_t len)
 {

@@ -655,6 +655,8 @@ uint32_t ruleset_intern(struct ruleset *rs, const char *text, bool prefix,
 vigil_error ruleset_gapped(const struct ruleset *rs, struct hits *h);
 /* Replace '*' in word[0..len) by the letters of a rule word, if one fits. */
 void norm_vocab_unmask(const struct norm_vocab *v, char *word, size_t len);
+/* Is word[0..len) a rule word (or does a rule prefix word start it)? */
+bool norm_vocab_word(const struct norm_vocab *v, const char *word, size_t len);
 
 /* automaton.c: Aho-Corasick over normalised text. */
 struct hit {

@@ -428,6 +428,53 @@ START_TEST(test_default_rules)
 }
 END_TEST
 
+/* Words spelled out together are cut back into rule words; spans still
+ * point into the original. Spelled-out words that are no rule words stay
+ * whole and flag nothing. */
+START_TEST(test_spaced_words)
+{
+	static const struct {
+		const char *text;
+		int cat;           /* -1: no label */
+		const char *span;  /* a match starts here, in the text */
+	} cases[] = {
+		{ "the midwife is a b i t c h and a liar", VIGIL_INSULT, "b i t c h" },
+		{ "k i l l y o u doctor", VIGIL_THREAT, "k i l l" },
+		{ "f u c k y o u doc", VIGIL_INSULT, "f u c k" },
+		{ "s k i l l s matter", -1, NULL },
+		{ "a s s e s s m e n t due", -1, NULL },
+		{ "i s l a n d life", -1, NULL },
+	};
+	char errbuf[VIGIL_ERRBUF_SIZE];
+	vigil_classifier *c = NULL;
+	vigil_classification *res = NULL;
+
+	ck_assert_int_eq(vigil_classifier_new(NULL, &c, errbuf), VIGIL_OK);
+	ck_assert_int_eq(vigil_classification_new(&res), VIGIL_OK);
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(cases); i++) {
+		const char *t = cases[i].text;
+		bool found = false;
+
+		ck_assert_int_eq(vigil_classify(c, t, strlen(t), res, errbuf), VIGIL_OK);
+		for (int cat = 0; cat < VIGIL_CATEGORY_COUNT; cat++)
+			ck_assert_msg(vigil_classification_label(res, cat) == (cat == cases[i].cat),
+				      "'%s': %s %s", t, vigil_category_name(cat),
+				      vigil_classification_label(res, cat) ? "flagged" : "missed");
+		for (size_t m = 0; cases[i].span && m < vigil_classification_matches(res); m++) {
+			size_t start, end;
+
+			ck_assert_int_eq(vigil_classification_match(res, m, NULL, NULL, NULL,
+								    &start, &end), VIGIL_OK);
+			found |= start == (size_t)(strstr(t, cases[i].span) - t) && end > start;
+		}
+		ck_assert_msg(!cases[i].span || found, "'%s': no match starts at '%s'", t,
+			      cases[i].span);
+	}
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Matching, scoring and thresholds                                    */
 /* ------------------------------------------------------------------ */
@@ -771,6 +818,7 @@ classify_suite(void)
 	tcase_add_test(tc, test_rules_long_line);
 	tcase_add_test(tc, test_rules_missing_file);
 	tcase_add_test(tc, test_default_rules);
+	tcase_add_test(tc, test_spaced_words);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("scoring");
