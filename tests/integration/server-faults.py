@@ -31,7 +31,10 @@ VIGILCTL = os.environ["VIGILCTL"]
 WRAP = os.environ.get("VIGIL_WRAPPER", "").split()
 T0 = time.time()
 
-# scenario, what the log line must say, at most how long it may take (s)
+# scenario, what the log line must say, at most how long it may take (s).
+# Slowloris is logged 2.8-6.8 s after the fault on a loaded 2-core
+# machine, but once took over 15 s beside other integration tests and two
+# fuzzers (2026-12-04): the bound is for a hang, not a latency figure.
 FAULTS = [
     ("content-type", r"not JSON: the server sent Content-Type 'text/html", 10),
     ("bad-utf8", r"invalid JSON: invalid UTF-8 in string", 10),
@@ -41,7 +44,7 @@ FAULTS = [
     ("10gb", r"response larger than 16777216 bytes", 10),
     ("endless", r"response larger than 16777216 bytes", 10),
     ("gzip-bomb", r"response larger than 16777216 bytes", 10),
-    ("slowloris", r"[Tt]imed out after 2000 milliseconds", 15),
+    ("slowloris", r"[Tt]imed out after 2000 milliseconds", 30),
 ]
 
 
