@@ -63,10 +63,14 @@ struct automaton {
 	uint32_t *delta;     /* [state * NCLASS + class], while building */
 	uint8_t *depth;      /* while building */
 	/* The scan tables, states renumbered breadth first so the dense
-	 * (shallow) ones come first. Every state number stored there has
-	 * OUT_FLAG set when that state reports a pattern. */
+	 * (shallow) ones come first. Entries are bare state numbers; whether
+	 * a state reports is in rep[], a load beside the chain of look-ups
+	 * rather than a bit in every entry, so 16-bit entries reach 65,536
+	 * states (a flag bit cost half of them). */
 	uint16_t *dense16;   /* [state * NCLASS + class] for state < ndense; */
-	uint32_t *dense32;   /* 16-bit below 32768 states, else 32-bit */
+	uint32_t *dense32;   /* 16-bit up to 65,536 states, else 32-bit */
+	uint8_t *rep;        /* [scan state]: 1 when the state reports a
+			      * pattern (its own or on its dictionary chain) */
 	/* Deeper state s: one record at srec[soff[s - ndense]], its failure
 	 * link, its number of trie edges, then (class, target) for each, the
 	 * target in the form of the dense table's entries: one or two cache
@@ -119,6 +123,7 @@ automaton_free(struct automaton *a)
 	free(a->depth);
 	free(a->dense16);
 	free(a->dense32);
+	free(a->rep);
 	free(a->soff);
 	free(a->srec);
 	free(a->pdigits);
@@ -228,23 +233,22 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 			uint32_t o = a->old[s], to = a->delta[o * NCLASS + c];
 			nedges += a->depth[to] == a->depth[o] + 1;
 		}
-	if (ns < 0x8000)
+	if (ns <= 0x10000)
 		a->dense16 = aligned_alloc(64, a->ndense * NCLASS * sizeof(uint16_t));
 	else
 		a->dense32 = aligned_alloc(64, a->ndense * NCLASS * sizeof(uint32_t));
+	a->rep = malloc(ns);
 	a->soff = malloc((nsparse ? nsparse : 1) * sizeof(uint32_t));
 	a->srec = malloc((2 * nsparse + 2 * nedges + 1) * sizeof(uint32_t));
-	if ((!a->dense16 && !a->dense32) || !a->soff || !a->srec) {
+	if ((!a->dense16 && !a->dense32) || !a->rep || !a->soff || !a->srec) {
 		free(renum);
 		return VIGIL_E_NOMEM;
 	}
-	/* A state number with the flag "reports here" in the top bit. */
-#define ENTRY(to)							\
-	(a->dense16 ? (uint32_t)(renum[to] | a->flag[to] << 15) :	\
-		      renum[to] | (uint32_t)a->flag[to] << 31)
+	for (size_t s = 0; s < ns; s++)
+		a->rep[s] = a->flag[a->old[s]];
 	for (size_t s = 0; s < a->ndense; s++)
 		for (int c = 0; c < NCLASS; c++) {
-			uint32_t x = ENTRY(a->delta[a->old[s] * NCLASS + c]);
+			uint32_t x = renum[a->delta[a->old[s] * NCLASS + c]];
 
 			if (a->dense16)
 				a->dense16[s * NCLASS + c] = (uint16_t)x;
@@ -264,11 +268,10 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 			if (a->depth[to] != a->depth[o] + 1)
 				continue;  /* not a trie edge: the failure link has it */
 			a->srec[e++] = (uint32_t)c;
-			a->srec[e++] = ENTRY(to);
+			a->srec[e++] = renum[to];
 			rec[1]++;
 		}
 	}
-#undef ENTRY
 	free(renum);
 	if (outputs(a) != VIGIL_OK)
 		return VIGIL_E_NOMEM;
@@ -533,12 +536,12 @@ report_all(const struct automaton *a, const char *t, const struct scan_at *at,
  * nothing else does. A state that reports is only written down, with no
  * branch. The loads the loop needs are in locals: the stores to `at`
  * would otherwise make the compiler reload them. */
-#define SCAN(width, bits)						\
+#define SCAN(width)							\
 	static vigil_error						\
 	scan_##width(const struct automaton *a, const unsigned char *t,	\
 		     size_t len, struct hits *h)			\
 	{								\
-		const uint8_t *byte_class = a->byte_class;		\
+		const uint8_t *byte_class = a->byte_class, *rep = a->rep; \
 		const size_t ndense = a->ndense;			\
 		const __typeof__(*a->width) *dense = a->width;		\
 		struct scan_at at[SCAN_CHUNK];				\
@@ -551,14 +554,12 @@ report_all(const struct automaton *a, const char *t, const struct scan_at *at,
 									\
 			for (; i < end; i++) {				\
 				unsigned char c = t[i];			\
-				uint32_t x = s < ndense ?		\
+				s = s < ndense ?			\
 					dense[s * NCLASS + byte_class[c]] : \
 					step_##width(a, s, byte_class[c]); \
-									\
 				wc += c == ' ';				\
-				s = x & ~(1u << (bits - 1));		\
 				at[nat] = (struct scan_at){ s, (uint32_t)i, wc }; \
-				nat += x >> (bits - 1);			\
+				nat += rep[s];				\
 			}						\
 			r = report_all(a, (const char *)t, at, nat, h);	\
 			if (r != VIGIL_OK)				\
@@ -566,8 +567,8 @@ report_all(const struct automaton *a, const char *t, const struct scan_at *at,
 		}							\
 		return VIGIL_OK;					\
 	}
-SCAN(dense16, 16)
-SCAN(dense32, 32)
+SCAN(dense16)
+SCAN(dense32)
 #undef SCAN
 
 vigil_error

@@ -673,7 +673,7 @@ vigil_error automaton_build(const struct pattern *pats, size_t npats,
 			    struct automaton **out);
 void automaton_free(struct automaton *a);
 size_t automaton_states(const struct automaton *a);
-/* Whether the scan table has 16-bit entries (under 32,768 states), the
+/* Whether the scan table has 16-bit entries (up to 65,536 states), the
  * faster scan. */
 bool automaton_narrow(const struct automaton *a);
 /* Append every literal found in n->text to h. */

@@ -411,7 +411,7 @@ START_TEST(test_default_rules)
 
 	ck_assert_int_eq(vigil_classifier_new(NULL, &c, errbuf), VIGIL_OK);
 	ck_assert_ptr_nonnull(strstr(vigil_classifier_engine(c), " rules sha256:"));
-	/* Past 32,767 states the scan goes to 32-bit table entries, a
+	/* Past 65,536 states the scan goes to 32-bit table entries, a
 	 * slower scan nobody would notice: rules/en.rules says how to stay
 	 * under. */
 	{
@@ -419,12 +419,83 @@ START_TEST(test_default_rules)
 		size_t ns = classifier_states(c, &narrow);
 
 		ck_assert_msg(narrow, "the default rules compile to %zu automaton states: "
-			      "over 32767, the scan table is no longer 16-bit", ns);
+			      "over 65536, the scan table is no longer 16-bit", ns);
 		printf("default rules: %zu automaton states (16-bit scan table)\n", ns);
 	}
 	vigil_classifier_free(c);
 	vigil_classifier_free(NULL);
 	vigil_classification_free(NULL);
+}
+END_TEST
+
+/* Automata past the old 16-bit limit: state numbers above 32,767 in the
+ * 16-bit table, and past 65,536 the 32-bit one. Words added last get the
+ * highest state numbers; each must still be found, with its span, and a
+ * word that is no rule word must find nothing. */
+static void
+random_word(char *w, size_t len, uint32_t *seed)
+{
+	for (size_t i = 0; i < len; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		w[i] = (char)('a' + (*seed >> 16) % 26);
+	}
+	w[len] = '\0';
+}
+
+START_TEST(test_large_automaton)
+{
+	static const struct { size_t nwords; bool narrow; } sizes[] = {
+		{ 3600, true },   /* about 40,000 states */
+		{ 6600, false },  /* about 72,000 */
+	};
+	size_t nwords = sizes[_i].nwords, cap = nwords * 16 + 4096, len = 0;
+	char *text = malloc(cap), word[16], post[64];
+	uint32_t seed = 7;
+	vigil_classifier *c;
+	bool narrow;
+	size_t ns;
+
+	ck_assert_ptr_nonnull(text);
+	len += (size_t)snprintf(text + len, cap - len, "rule t.kill threat 600: kill* ..2 you\n");
+	for (size_t i = 0; i < nwords; i++) {
+		if (i % 500 == 0)
+			len += (size_t)snprintf(text + len, cap - len, "%sdefine w = ",
+						i ? "\n" : "");
+		random_word(word, 12, &seed);
+		len += (size_t)snprintf(text + len, cap - len, "%s%s", i % 500 ? " | " : "", word);
+	}
+	snprintf(text + len, cap - len, "\nrule i.word insult 600: $w\n");
+	c = classifier_from(text);
+	ns = classifier_states(c, &narrow);
+	ck_assert_msg(narrow == sizes[_i].narrow && (narrow ? ns > 32768 && ns <= 65536 : ns > 65536),
+		      "%zu words: %zu states, narrow %d", nwords, ns, narrow);
+
+	seed = 7;
+	for (size_t i = 0; i < nwords; i++) {
+		vigil_classification *res;
+		char *m;
+
+		random_word(word, 12, &seed);
+		if (i % 97 != 0 && i + 3 < nwords)
+			continue;  /* a sample, and the last words */
+		snprintf(post, sizeof(post), "I will kill you, %s!", word);
+		res = classify(c, post);
+		ck_assert_msg(vigil_classification_label(res, VIGIL_INSULT),
+			      "word %zu (%s) not found among %zu states", i, word, ns);
+		ck_assert(vigil_classification_label(res, VIGIL_THREAT));
+		m = matched(res, post, "i.word");
+		ck_assert_str_eq(m, word);
+		free(m);
+		vigil_classification_free(res);
+	}
+	{
+		vigil_classification *res = classify(c, "you are zzzzqqqq today");
+
+		ck_assert_int_eq(vigil_classification_score(res, VIGIL_INSULT), 0);
+		vigil_classification_free(res);
+	}
+	vigil_classifier_free(c);
+	free(text);
 }
 END_TEST
 
@@ -818,6 +889,7 @@ classify_suite(void)
 	tcase_add_test(tc, test_rules_long_line);
 	tcase_add_test(tc, test_rules_missing_file);
 	tcase_add_test(tc, test_default_rules);
+	tcase_add_loop_test(tc, test_large_automaton, 0, 2);
 	tcase_add_test(tc, test_spaced_words);
 	suite_add_tcase(s, tc);
 
