@@ -195,6 +195,33 @@ phone_groups(const struct tok *t, size_t k)
 	return false;
 }
 
+/* The value of a token of digits. */
+static unsigned
+tok_value(const char *text, const struct tok *t)
+{
+	unsigned v = 0;
+
+	for (uint32_t i = t->s; i < t->e; i++)
+		v = v * 10 + (unsigned)(text[i] - '0');
+	return v;
+}
+
+/* "7:45", "18:30": hours and minutes written with a colon, which the
+ * normaliser made two words; the colon is read in the original. */
+static bool
+clock_time(const char *orig, const struct norm *nm, const struct tok *t,
+	   size_t n)
+{
+	uint32_t colon;
+
+	if (n < 2 || t[0].ndig == 0 || t[0].ndig > 2 || t[1].ndig != 2 ||
+	    tok_value(nm->text, &t[0]) > 23 || tok_value(nm->text, &t[1]) > 59)
+		return false;
+	colon = nm->start[t[1].s];
+	return colon >= 2 && orig[colon - 1] == ':' &&
+	       nm->start[t[0].e - 1] == colon - 2;
+}
+
 static bool
 is_month(const char *text, const struct tok *t)
 {
@@ -204,9 +231,10 @@ is_month(const char *text, const struct tok *t)
 
 /* Detectors that start at token k of t[0..n). */
 static vigil_error
-detect_at(const struct ruleset *rs, const char *text, const struct tok *t,
-	  size_t n, bool inside_number, struct hits *h)
+detect_at(const struct ruleset *rs, const char *orig, const struct norm *nm,
+	  const struct tok *t, size_t n, bool inside_number, struct hits *h)
 {
+	const char *text = nm->text;
 	const struct tok *x = &t[0];
 	vigil_error r = VIGIL_OK;
 	size_t digits = 0, j;
@@ -252,6 +280,11 @@ detect_at(const struct ruleset *rs, const char *text, const struct tok *t,
 				    VIGIL_ARRAY_SIZE(not_names)))
 				break;
 		}
+		/* 7:45, 18:30, 7:45 pm */
+		if (clock_time(orig, nm, t, n))
+			return emit(rs, DET_TIME, x, n >= 3 && t[2].alpha &&
+				    word_in(text + t[2].s, t[2].e - t[2].s, day_parts, 2) ?
+				    &t[2] : &t[1], h);
 		/* 6 am, 11 pm, 7 oclock */
 		if (n >= 2 && x->ndig <= 2 && t[1].alpha &&
 		    word_in(text + t[1].s, t[1].e - t[1].s, day_parts,
@@ -451,12 +484,12 @@ doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 		 * start a detector on the word before the digits. */
 		if (digit && prev > started && i - 1 - prev <= 9 &&
 		    n->text[prev] >= 'a' && n->text[prev] <= 'z') {
-			r = detect_at(rs, n->text, win, window(n, prev, w - 1, win),
+			r = detect_at(rs, orig, n, win, window(n, prev, w - 1, win),
 				      false, h);
 			started = prev;
 		}
 		if (digit && r == VIGIL_OK) {
-			r = detect_at(rs, n->text, win, window(n, i, w, win),
+			r = detect_at(rs, orig, n, win, window(n, i, w, win),
 				      prev_number, h);
 			started = i;
 		}

@@ -745,6 +745,10 @@ static const struct {
 	{ "Dr. Morales's son plays soccer at Riverside Park every Saturday", true },
 	{ "Dr Roy walks her dog alone at 6am on Elm St every day", true },
 	{ "Nurse Ana's licence plate is BXTR 442, silver Civic", true },
+	{ "Dr. Lee walks her dog at 6:30 every day", true },  /* h:mm */
+	{ "Dr Patel jogs the canal path at 5:45 most mornings", true },
+	{ "Grand rounds start at 7:45 in the auditorium, all welcome", false },
+	{ "she walks in at 25:99 every day, lol", false },
 	{ "Dr. Ahmed's clinic at 200 Park Ave is accepting new patients", false },
 	{ "Book with Dr. Foster's office: 555-0199", false },
 	{ "Call the clinic at (555) 212-4433 to book an appointment", false },
