@@ -68,7 +68,12 @@ ctl_error(const char *fmt, ...)
 int
 ctl_fail(vigil_error err, const char *errbuf, const char *what)
 {
-	if (errbuf && errbuf[0])
+	size_t n = what ? strlen(what) : 0;
+
+	/* Most library messages already start with the file they name. */
+	if (errbuf && errbuf[0] && n && strncmp(errbuf, what, n) == 0 && errbuf[n] == ':')
+		ctl_error("%s", errbuf);
+	else if (errbuf && errbuf[0])
 		ctl_error("%s: %s", what, errbuf);
 	else
 		ctl_error("%s: %s", what, vigil_strerror(err));

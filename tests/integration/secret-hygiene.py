@@ -250,8 +250,14 @@ def run(tls):
 
         p = start([VIGILD, "-v", "-c", conf], d, log)
 
+        # vigilctl reads the ledger as vigild's user, as an operator
+        # should: root's SQLite creates the -shm file first as root and
+        # only then hands it to the database's owner, and a vigild opening
+        # the ledger in that moment was refused it ("unable to open
+        # database file") once, on a loaded machine.
         def n_captures():
-            r = subprocess.run([VIGILCTL, "--db", d + "/vigil.db", "list", "--format", "jsonl"],
+            r = subprocess.run(AS_USER + [VIGILCTL, "--db", d + "/vigil.db", "list",
+                                          "--format", "jsonl"],
                                capture_output=True, text=True)
             return {json.loads(l)["body"].get("source") for l in r.stdout.splitlines()
                     if '"capture"' in l}
@@ -275,7 +281,7 @@ def run(tls):
         check(owner == 0, "vigild is not dumpable: /proc/%d is root's, not uid %d's (%d)"
               % (pid, UID, owner))
         pub = None
-        r = subprocess.run([VIGILCTL, "--db", d + "/vigil.db", "show", "0"],
+        r = subprocess.run(AS_USER + [VIGILCTL, "--db", d + "/vigil.db", "show", "0"],
                            capture_output=True, text=True)
         for line in r.stdout.splitlines():
             if "public_key" in line:
