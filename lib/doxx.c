@@ -36,12 +36,14 @@ static const char *const street_words[] = {
 	"drive", "lane", "ln", "boulevard", "blvd", "way", "crescent", "cres",
 	"place", "pl", "terrace", "circle", "cir", "highway", "hwy",
 	"parkway", "pkwy", "trail", "rue", "chemin", "rang", "montee", "close",
-	"grove", "square", "sq", "row", "apt", "apartment",
+	"grove", "square", "sq", "row", "apt", "apartment", "impasse",
+	"allee", "quai", "promenade",
 };
 
 /* Street words that come before the name (French). */
 static const char *const street_first[] = {
 	"rue", "chemin", "rang", "boul", "boulevard", "montee", "route",
+	"avenue", "av", "impasse", "allee", "quai", "place", "promenade",
 };
 
 /* Words that are not part of a street's name. */
@@ -309,6 +311,14 @@ detect_at(const struct ruleset *rs, const char *orig, const struct norm *nm,
 		return emit(rs, DET_PLATE, x, x, h);
 	if (x->alpha && x->e - x->s >= 2 && x->e - x->s <= 4 && n >= 2 &&
 	    t[1].ndig >= 2 && t[1].ndig <= 4)
+		return emit(rs, DET_PLATE, x, &t[1], h);
+	/* Quebec's newer plates: a letter, two digits, three letters
+	 * ("g72 klm"; not "b12 and"). */
+	if (x->e - x->s == 3 && text[x->s] >= 'a' && text[x->s] <= 'z' &&
+	    text[x->s + 1] >= '0' && text[x->s + 1] <= '9' &&
+	    text[x->s + 2] >= '0' && text[x->s + 2] <= '9' && n >= 2 &&
+	    t[1].alpha && t[1].e - t[1].s == 3 &&
+	    !word_in(text + t[1].s, 3, not_names, VIGIL_ARRAY_SIZE(not_names)))
 		return emit(rs, DET_PLATE, x, &t[1], h);
 	return VIGIL_OK;
 }

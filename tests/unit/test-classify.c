@@ -746,6 +746,10 @@ static const struct {
 	{ "Dr Roy walks her dog alone at 6am on Elm St every day", true },
 	{ "Nurse Ana's licence plate is BXTR 442, silver Civic", true },
 	{ "Dr. Lee walks her dog at 6:30 every day", true },  /* h:mm */
+	{ "her plate is G72 KLM, red Mazda", true },  /* Quebec plate */
+	{ "she takes vitamin b12 and folate daily", false },
+	{ "Dr Wu lives at 14 impasse des Lilas", true },
+
 	{ "Dr Patel jogs the canal path at 5:45 most mornings", true },
 	{ "Grand rounds start at 7:45 in the auditorium, all welcome", false },
 	{ "she walks in at 25:99 every day, lol", false },
