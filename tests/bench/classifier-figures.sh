@@ -41,6 +41,10 @@ Guest 2021|$data/public/guest2021_misogyny_reddit.jsonl|"
 	echo "| data set | category | P | R | F1 | TP | FP | FN |"
 	echo "|---|---|---|---|---|---|---|---|"
 	echo "$sets" | while IFS='|' read -r name file extra; do
+		if [ ! -r "$file" ]; then
+			echo "$file: missing, not measured" >&2
+			continue
+		fi
 		# shellcheck disable=SC2086
 		"$vigilctl" classify --eval "$file" $extra > "$tmp/eval.txt"
 		awk -v name="$name" '
