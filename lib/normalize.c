@@ -69,7 +69,8 @@ static const struct { uint16_t cp; char c; } homoglyphs[] = {
 	{ 0x051d, 'w' },
 };
 
-/* Emoji that stand for weapons, violence, sex or insults. */
+/* Emoji that stand for weapons, violence, sex or insults, and for
+ * laughter and hugs (a joke or affection is context). */
 static const struct { uint32_t cp; const char *word; } emoji_words[] = {
 	{ 0x2620, "skull" }, { 0x2694, "swords" }, { 0x26b0, "coffin" },
 	{ 0x1f346, "dick" }, { 0x1f351, "ass" }, { 0x1f3f9, "bow" },
@@ -77,7 +78,10 @@ static const struct { uint32_t cp; const char *word; } emoji_words[] = {
 	{ 0x1f437, "pig" }, { 0x1f445, "lick" }, { 0x1f4a3, "bomb" },
 	{ 0x1f4a6, "cum" }, { 0x1f525, "fire" }, { 0x1f52a, "knife" },
 	{ 0x1f52b, "gun" }, { 0x1f595, "fuck" }, { 0x1f5e1, "knife" },
-	{ 0x1f921, "clown" }, { 0x1f924, "drool" }, { 0x1f975, "horny" },
+	{ 0x1f602, "lol" }, { 0x1f605, "lol" }, { 0x1f606, "lol" },
+	{ 0x1f639, "lol" }, { 0x1f917, "hug" },
+	{ 0x1f921, "clown" }, { 0x1f923, "lol" }, { 0x1f924, "drool" },
+	{ 0x1f975, "horny" },
 	{ 0x1f98d, "monkey" }, { 0x1fa78, "blood" }, { 0x1fa93, "axe" },
 	{ 0x1faa6, "grave" },
 };
@@ -207,6 +211,29 @@ fold_codepoint(struct norm *n, int32_t cp, size_t s, size_t e)
 	}
 }
 
+#define ECHO_MARK "echoparens"  /* the word "(((" becomes */
+#define ECHO_SPAN 64             /* most bytes from "(((" to ")))" */
+
+/* "(((name)))", the antisemitic echo around a name or group, opening at
+ * p[i]: the length of the run of '(', else 0. Three or more, closed by
+ * three or more within ECHO_SPAN bytes, around a letter or digit. */
+static size_t
+echo_open(const unsigned char *p, size_t i, size_t len)
+{
+	size_t run = 0, j, end = len - i > ECHO_SPAN ? i + ECHO_SPAN : len;
+	bool word = false;
+
+	while (i + run < len && p[i + run] == '(')
+		run++;
+	if (run < 3)
+		return 0;
+	for (j = i + run; j + 2 < end && p[j] != '(' && p[j] != ')'; j++)
+		word |= p[j] >= 128 || (ascii_fold[p[j]] >= 'a' && ascii_fold[p[j]] <= 'z') ||
+			(p[j] >= '0' && p[j] <= '9');
+	return word && j + 2 < end && p[j] == ')' && p[j + 1] == ')' &&
+	       p[j + 2] == ')' ? run : 0;
+}
+
 /* Pass one: original bytes to units. */
 static void
 decode(struct norm *n, const char *text, size_t len)
@@ -219,6 +246,17 @@ decode(struct norm *n, const char *text, size_t len)
 		utf8proc_ssize_t k;
 		char c;
 
+		if (p[i] == '(' && (k = (utf8proc_ssize_t)echo_open(p, i, len))) {
+			/* A word of its own: " echoparens name ". At least
+			 * six bytes make its twelve units and bytes, within
+			 * the three per byte norm_run() makes room for. */
+			unit_add(n, U_SPACE, i, i);
+			for (const char *m = ECHO_MARK; *m; m++)
+				unit_add(n, *m, i, i + (size_t)k);
+			unit_add(n, U_SPACE, i + (size_t)k, i + (size_t)k);
+			i += (size_t)k;
+			continue;
+		}
 		if (p[i] < 128) {
 			c = ascii_fold[p[i]];
 			if (c != 1)
@@ -616,7 +654,8 @@ norm_ascii(struct norm *n, const unsigned char *p, size_t len,
 
 /* Emit a word spelled out letter by letter, u[0..k). Several words may
  * have been spelled out as one run ("a b i t c h", "k i l l y o u"):
- * when the whole is no rule word, it is cut into rule words and the
+ * when the whole is no rule word, it is cut into rule words, words of
+ * rule phrases ("i n t h e g r o u n d": in, the, ground) and the
  * one-letter words a, i, u and y, in the fewest pieces; when no cut
  * covers it, it stays one word. Each cut costs a pass over the rule
  * words per piece tried, so only short runs, and SPLIT_MAX a post. */
@@ -634,7 +673,7 @@ emit_spaced(struct norm *n, const struct nunit *u, size_t k,
 			goto whole;
 		w[i] = u[i].c;
 	}
-	if (norm_vocab_word(vocab, w, k))
+	if (norm_vocab_piece(vocab, w, k) || norm_vocab_word(vocab, w, k))
 		goto whole;
 	(*splits)++;
 	/* best[p]: fewest pieces covering w[p..k), next[p] where the first
@@ -645,7 +684,8 @@ emit_spaced(struct norm *n, const struct nunit *u, size_t k,
 		for (size_t e = k; e > p; e--) {
 			size_t l = e - p;
 			bool piece = l == 1 ? strchr("aiuy", w[p]) != NULL :
-				     l >= 3 && norm_vocab_word(vocab, w + p, l);
+				     norm_vocab_piece(vocab, w + p, l) ||
+				     (l >= 3 && norm_vocab_word(vocab, w + p, l));
 
 			if (piece && best[e] != 0xff && best[e] + 1 < best[p]) {
 				best[p] = (uint8_t)(best[e] + 1);
@@ -693,7 +733,8 @@ norm_run_paths(struct norm *n, const char *text, size_t len,
 	n->len = 0;
 	n->invalid = false;
 	n->ndigits = 0;
-	if (path != PATH_GENERAL &&
+	/* The fast path has no "(((" echo (decode()). */
+	if (path != PATH_GENERAL && !memmem(text, len, "(((", 3) &&
 	    norm_ascii(n, (const unsigned char *)text, len, vocab, path == PATH_ASCII))
 		goto done;
 	n->len = 0;

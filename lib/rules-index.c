@@ -246,6 +246,84 @@ ruleset_gapped(const struct ruleset *rs, struct hits *h)
 	return VIGIL_OK;
 }
 
+#define PIECE_MAX 24  /* longest piece; normalize.c cuts no longer runs */
+
+static uint32_t
+piece_hash(const char *w, size_t len)
+{
+	uint32_t h = 2166136261u;  /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)w[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of word[0..len) in v->wtab: where it is, or the free slot
+ * where it would go. */
+static size_t
+piece_slot(const struct norm_vocab *v, const char *word, size_t len)
+{
+	size_t i = piece_hash(word, len) & (v->wcap - 1);
+
+	while (v->wtab[i]) {
+		const char *w = v->words + v->wtab[i];
+
+		if (strncmp(w, word, len) == 0 && w[len] == '\0')
+			break;
+		i = (i + 1) & (v->wcap - 1);
+	}
+	return i;
+}
+
+bool
+norm_vocab_piece(const struct norm_vocab *v, const char *word, size_t len)
+{
+	return v->wcap && len >= 2 && len <= PIECE_MAX &&
+	       v->wtab[piece_slot(v, word, len)] != 0;
+}
+
+/* The words of the positive literals, for norm_vocab_piece(). */
+static vigil_error
+build_pieces(struct norm_vocab *v, const struct literal *lits, size_t nlits)
+{
+	size_t bytes = 1, nw = 0, used = 1;
+
+	for (size_t i = 0; i < nlits; i++)
+		if (lits[i].positive && lits[i].det == DET_NONE) {
+			bytes += strlen(lits[i].text) + 1;
+			for (const char *t = lits[i].text; *t; t++)
+				nw += *t == ' ';
+		}
+	for (v->wcap = 16; v->wcap < 2 * nw; v->wcap *= 2)
+		;
+	v->words = malloc(bytes);
+	v->wtab = calloc(v->wcap, sizeof(uint32_t));
+	if (!v->words || !v->wtab)
+		return VIGIL_E_NOMEM;
+	for (size_t i = 0; i < nlits; i++) {
+		const char *t = lits[i].text;
+
+		if (!lits[i].positive || lits[i].det != DET_NONE)
+			continue;
+		while (*t) {
+			size_t len = strcspn(t, " "), k = 0, slot;
+
+			while (k < len && t[k] >= 'a' && t[k] <= 'z')
+				k++;
+			if (k == len && len >= 2 && len <= PIECE_MAX &&
+			    !v->wtab[slot = piece_slot(v, t, len)]) {
+				memcpy(v->words + used, t, len);
+				v->words[used + len] = '\0';
+				v->wtab[slot] = (uint32_t)used;
+				used += len + 1;
+			}
+			t += len;
+			t += *t == ' ';
+		}
+	}
+	return VIGIL_OK;
+}
+
 static vigil_error
 build_vocab(struct ruleset *rs)
 {
@@ -275,7 +353,7 @@ build_vocab(struct ruleset *rs)
 			v->ids[v->n++] = i;
 		}
 	}
-	return VIGIL_OK;
+	return build_pieces(v, rs->lits, rs->nlits);
 }
 
 static void

@@ -96,6 +96,8 @@ ruleset_free(struct ruleset *rs)
 	if (rs->vocab) {
 		free(rs->vocab->ids);
 		free(rs->vocab->lens);
+		free(rs->vocab->words);
+		free(rs->vocab->wtab);
 	}
 	free(rs->vocab);
 	free(rs->defs);

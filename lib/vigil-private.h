@@ -537,6 +537,14 @@ struct norm_vocab {
 	uint32_t *ids;
 	uint8_t *lens;    /* word length of each, without the leading space */
 	size_t n;
+	/* Every word of two letters or more in a positive rule literal,
+	 * phrases included ("in the ground": in, the, ground): the pieces a
+	 * word spelled out letter by letter may be cut into. A set, open
+	 * addressing; wtab[] holds offsets into words[] (whose first byte is
+	 * not used), 0 when free. */
+	char *words;      /* each NUL-terminated */
+	uint32_t *wtab;
+	size_t wcap;
 };
 struct norm {
 	char *text;       /* " word word ", NUL-terminated */
@@ -657,6 +665,8 @@ vigil_error ruleset_gapped(const struct ruleset *rs, struct hits *h);
 void norm_vocab_unmask(const struct norm_vocab *v, char *word, size_t len);
 /* Is word[0..len) a rule word (or does a rule prefix word start it)? */
 bool norm_vocab_word(const struct norm_vocab *v, const char *word, size_t len);
+/* Is word[0..len) one of the words of a rule phrase (two letters or more)? */
+bool norm_vocab_piece(const struct norm_vocab *v, const char *word, size_t len);
 
 /* automaton.c: Aho-Corasick over normalised text. */
 struct hit {

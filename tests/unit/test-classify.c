@@ -46,6 +46,12 @@ static const struct {
 	{ "\xf0\x9f\x94\xaa for you", " knife for you " },   /* emoji */
 	{ "\xf0\x9f\x97\xa1\xef\xb8\x8f for Dr. Singh", " knife for dr singh " },
 	{ "\xf0\x9f\x8d\x86", " dick " },
+	{ "ok \xf0\x9f\x98\x82\xf0\x9f\xa4\xa3", " ok lol lol " },      /* laughter */
+	{ "(((Dr. Katz)))", " echoparens dr katz " },  /* the antisemitic echo */
+	{ "(((them))) again", " echoparens them again " },
+	{ "f(x) ((a)) (((", " f x a " },             /* no echo: two, unclosed */
+	{ "((( ))) ((( ! )))", " " },
+	{ "(((", " " },
 	{ "@DrYang", " @dryang " },                    /* handles */
 	{ "#MAGA", " maga " },                         /* hashtags */
 	{ "*really*", " really " },                    /* emphasis, not a mask */
@@ -511,6 +517,8 @@ START_TEST(test_spaced_words)
 	} cases[] = {
 		{ "the midwife is a b i t c h and a liar", VIGIL_INSULT, "b i t c h" },
 		{ "k i l l y o u doctor", VIGIL_THREAT, "k i l l" },
+		/* Two-letter words of rule phrases cut too. */
+		{ "gonna put u i n t h e g r o u n d doc", VIGIL_THREAT, "i n t h e" },
 		{ "f u c k y o u doc", VIGIL_INSULT, "f u c k" },
 		{ "s k i l l s matter", -1, NULL },
 		{ "a s s e s s m e n t due", -1, NULL },
