@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -304,9 +305,9 @@ load_signing_key(vigil_ledger *l, char *errbuf)
 			  l->key_path, l->current_id);
 }
 
-VIGIL_EXPORT vigil_error
-vigil_ledger_open(const char *db_path, const char *key_path, unsigned flags,
-		  vigil_ledger **out, char *errbuf)
+static vigil_error
+ledger_open_once(const char *db_path, const char *key_path, unsigned flags,
+		 vigil_ledger **out, char *errbuf)
 {
 	vigil_ledger *l;
 	vigil_error r;
@@ -370,6 +371,32 @@ vigil_ledger_open(const char *db_path, const char *key_path, unsigned flags,
 fail:
 	vigil_ledger_close(l);
 	return r;
+}
+
+#define OPEN_TRIES 20         /* opens of an existing ledger, */
+#define OPEN_PAUSE_NS 100000000L  /* 0.1 s apart: 2 s in all */
+
+/* An existing ledger that cannot be opened for a moment is tried again.
+ * When root opens a ledger that a daemon user owns (vigilctl as root
+ * beside vigild), SQLite creates the -shm and -wal files as root and only
+ * then gives them to the ledger's owner: a daemon opening it in between
+ * is refused ("unable to open database file"). A ledger that stays
+ * unopenable fails after OPEN_TRIES, with the last reason. */
+VIGIL_EXPORT vigil_error
+vigil_ledger_open(const char *db_path, const char *key_path, unsigned flags,
+		  vigil_ledger **out, char *errbuf)
+{
+	const struct timespec pause = { 0, OPEN_PAUSE_NS };
+	struct stat st;
+	bool exists = db_path && stat(db_path, &st) == 0 && S_ISREG(st.st_mode);
+	vigil_error r;
+
+	for (int t = 1;; t++) {
+		r = ledger_open_once(db_path, key_path, flags, out, errbuf);
+		if (r != VIGIL_E_IO || !exists || t == OPEN_TRIES)
+			return r;
+		nanosleep(&pause, NULL);
+	}
 }
 
 VIGIL_EXPORT void

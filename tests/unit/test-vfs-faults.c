@@ -33,15 +33,16 @@
 
 /* ---- the fault VFS ---- */
 
-enum fault_op { OP_WRITE, OP_SYNC, OP_TRUNCATE, OP_COUNT };
+enum fault_op { OP_WRITE, OP_SYNC, OP_TRUNCATE, OP_SHM_MAP, OP_COUNT };
 
-static const char *const op_names[OP_COUNT] = { "write", "sync", "truncate" };
+static const char *const op_names[OP_COUNT] = { "write", "sync", "truncate", "shm map" };
 
 static struct {
 	sqlite3_vfs *real;
 	bool armed;
 	enum fault_op op;
-	long fail_at;          /* the Nth call of `op` since arming fails */
+	long fail_at;          /* the Nth call of `op` since arming fails, */
+	long fail_last;        /* up to this one */
 	bool sticky;           /* and every later one (a disk that stays full) */
 	int code;              /* SQLITE_FULL, or the op's own SQLITE_IOERR_* */
 	long calls[OP_COUNT];  /* calls since arming */
@@ -63,7 +64,7 @@ inject(enum fault_op op, int ioerr)
 	if (!fault.armed)
 		return SQLITE_OK;
 	n = ++fault.calls[op];
-	if (op != fault.op || n < fault.fail_at || (n > fault.fail_at && !fault.sticky))
+	if (op != fault.op || n < fault.fail_at || (n > fault.fail_last && !fault.sticky))
 		return SQLITE_OK;
 	fault.fired = true;
 	return fault.code == SQLITE_FULL ? SQLITE_FULL : ioerr;
@@ -150,7 +151,10 @@ shim_device_characteristics(sqlite3_file *f)
 static int
 shim_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out)
 {
-	return REAL(f)->pMethods->xShmMap(REAL(f), region, size, extend, out);
+	/* What the unix VFS says when it may not open the -shm file. */
+	int rc = inject(OP_SHM_MAP, SQLITE_CANTOPEN);
+
+	return rc != SQLITE_OK ? rc : REAL(f)->pMethods->xShmMap(REAL(f), region, size, extend, out);
 }
 
 static int
@@ -308,6 +312,7 @@ arm(enum fault_op op, long n, int code, bool sticky)
 	memset(fault.calls, 0, sizeof(fault.calls));
 	fault.op = op;
 	fault.fail_at = n;
+	fault.fail_last = n;
 	fault.code = code;
 	fault.sticky = sticky;
 	fault.fired = false;
@@ -637,6 +642,51 @@ START_TEST(test_store_page_faults)
 }
 END_TEST
 
+/* The -shm file cannot be opened for a moment, as when root's vigilctl
+ * has just created it and not yet given it to the ledger's owner: the
+ * open is tried again and succeeds. One that stays unopenable fails with
+ * the reason, after a bounded wait. */
+START_TEST(test_open_retry)
+{
+	char errbuf[VIGIL_ERRBUF_SIZE];
+	char *d = test_tmpdir();
+	char *db = test_path(d, "vigil.db"), *key = test_path(d, "signing.key");
+	vigil_ledger *l = NULL;
+	uint64_t size = 0;
+
+	shim_register();
+	ck_assert_msg(vigil_ledger_open(db, key, VIGIL_OPEN_CREATE, &l, errbuf) == VIGIL_OK,
+		      "create: %s", errbuf);
+	vigil_ledger_close(l);
+	l = NULL;
+
+	/* Refused three times, then allowed. */
+	arm(OP_SHM_MAP, 1, SQLITE_CANTOPEN, false);
+	fault.fail_last = 3;
+	ck_assert_msg(vigil_ledger_open(db, key, 0, &l, errbuf) == VIGIL_OK,
+		      "open after three refusals: %s", errbuf);
+	fault.armed = false;
+	ck_assert(fault.fired);
+	ck_assert_int_gt(fault.calls[OP_SHM_MAP], 3);
+	ck_assert_int_eq(vigil_ledger_size(l, &size), VIGIL_OK);
+	ck_assert_uint_eq(size, 1);  /* the key entry */
+	vigil_ledger_close(l);
+	l = NULL;
+
+	/* Refused for good: an error that names the ledger, no ledger. */
+	arm(OP_SHM_MAP, 1, SQLITE_CANTOPEN, true);
+	ck_assert_int_eq(vigil_ledger_open(db, key, 0, &l, errbuf), VIGIL_E_IO);
+	fault.armed = false;
+	ck_assert_ptr_null(l);
+	ck_assert_msg(strstr(errbuf, db) != NULL, "error without the path: %s", errbuf);
+
+	sqlite3_vfs_unregister(&shim_vfs);
+	free(db);
+	free(key);
+	test_rmdir(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -648,6 +698,7 @@ main(void)
 	if (vigil_init() != VIGIL_OK)
 		return EXIT_FAILURE;
 	tcase_add_test(tc, test_store_page_faults);
+	tcase_add_test(tc, test_open_retry);
 	tcase_set_timeout(tc, 600);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
