@@ -132,7 +132,11 @@ explain(const struct run *run, const char *id, const char *text, size_t len)
 		int w;
 
 		vigil_classification_match(res, i, &cat, &rule, &w, &s, &e);
-		printf("  %+5d %-8s %-28s [%zu,%zu) %.*s[%.*s]%.*s\n", w,
+		if (w)
+			printf("  %+5d", w);
+		else  /* inside a reported quotation: counted for nothing */
+			printf("  quote");
+		printf(" %-8s %-28s [%zu,%zu) %.*s[%.*s]%.*s\n",
 		       vigil_category_name(cat), rule, s, e, (int)s, text,
 		       (int)(e - s), text + s, (int)(len - e), text + e);
 	}

@@ -43,7 +43,11 @@ struct cmatch {
 	int cat;
 	uint32_t rule;
 	size_t start, end;
+	bool quoted;      /* inside a reported quotation: counted for nothing */
 };
+
+/* Reported quotations a post may have marked for scoring. */
+#define QUOTED_MAX 32
 
 struct link {
 	uint32_t hit;
@@ -441,7 +445,7 @@ match_add(vigil_classification *res, int cat, uint32_t rule, size_t s,
 		res->m = m;
 		res->am = a;
 	}
-	res->m[res->nm++] = (struct cmatch){ cat, rule, s, e };
+	res->m[res->nm++] = (struct cmatch){ cat, rule, s, e, false };
 	return VIGIL_OK;
 }
 
@@ -565,6 +569,46 @@ first_chain(const vigil_classification *res, const struct rule *rule,
 	return false;
 }
 
+/* Can elements k.. of rule `rk` be placed after `prev`, with hit fx as
+ * element fk? */
+static bool
+chain_fixed(const vigil_classification *res, const struct rule *rule, uint32_t rk,
+	    size_t k, const struct hit *prev, size_t fk, const struct hit *fx)
+{
+	if (k == rule->nelem)
+		return true;
+	if (k == fk)
+		return (k == 0 || placed(rule, k, prev, fx)) &&
+		       chain_fixed(res, rule, rk, k + 1, fx, fk, fx);
+	for (uint32_t l = res->head[rk << 3 | k]; l != UINT32_MAX; l = res->link[l].next) {
+		const struct hit *x = &res->hits.v[res->link[l].hit];
+
+		if ((k == 0 || placed(rule, k, prev, x)) &&
+		    chain_fixed(res, rule, rk, k + 1, x, fk, fx))
+			return true;
+	}
+	return false;
+}
+
+/* Quote rule k: each quotation it reports, as a span of the normalised
+ * text, into q[*nq..QUOTED_MAX). */
+static void
+reported(const vigil_classification *res, const struct ruleset *rs, uint32_t k,
+	 struct hit *q, size_t *nq)
+{
+	const struct rule *rule = &rs->rules[k];
+	const size_t fk = (size_t)rule->qelem;
+
+	for (uint32_t l = res->head[k << 3 | fk]; l != UINT32_MAX && *nq < QUOTED_MAX;
+	     l = res->link[l].next) {
+		const struct hit *x = &res->hits.v[res->link[l].hit];
+
+		if (x->lit == rs->det_lit[DET_QUOTE] &&
+		    chain_fixed(res, rule, k, 0, NULL, fk, x))
+			q[(*nq)++] = *x;
+	}
+}
+
 /* Run every rule whose elements all have hits, and score. */
 static vigil_error
 score(const vigil_classifier *c, vigil_classification *res)
@@ -572,7 +616,8 @@ score(const vigil_classifier *c, vigil_classification *res)
 	const struct ruleset *rs = &c->rs;
 	const struct norm *n = &res->norm;
 	int pos[CAT_N] = { 0 }, neg[CAT_N] = { 0 };
-	size_t nt;
+	struct hit q[QUOTED_MAX];
+	size_t nt, nq = 0;
 	vigil_error r;
 
 	r = candidates(rs, res, &nt);
@@ -586,19 +631,30 @@ score(const vigil_classifier *c, vigil_classification *res)
 		}
 		res->mask[k] = 0;
 		rule = &rs->rules[k];
-		if (r == VIGIL_OK && first_chain(res, rule, k, &s, &e)) {
-			if (rule->weight > 0)
-				pos[rule->cat] += rule->weight;
-			else
-				neg[rule->cat] += rule->weight;
-			r = match_add(res, rule->cat, k, n->start[s],
-				      n->start[e]);
-		}
+		if (r == VIGIL_OK && rule->qelem >= 0)
+			reported(res, rs, k, q, &nq);
+		else if (r == VIGIL_OK && first_chain(res, rule, k, &s, &e))
+			r = match_add(res, rule->cat, k, s, e);  /* offsets below */
 		for (size_t el = 0; el < rule->nelem; el++)
 			res->head[k << 3 | el] = UINT32_MAX;
 	}
 	if (r != VIGIL_OK)
 		return r;
+	/* What matched wholly inside a reported quotation counts for
+	 * nothing; context counts wherever it is. */
+	for (size_t i = 0; i < res->nm; i++) {
+		struct cmatch *m = &res->m[i];
+		const struct rule *rule = &rs->rules[m->rule];
+
+		for (size_t j = 0; j < nq && rule->weight > 0 && !m->quoted; j++)
+			m->quoted = q[j].s <= m->start && m->end <= q[j].e;
+		if (!m->quoted && rule->weight > 0)
+			pos[rule->cat] += rule->weight;
+		else if (!m->quoted)
+			neg[rule->cat] += rule->weight;
+		m->start = n->start[m->start];
+		m->end = n->start[m->end];
+	}
 	/* Evidence for a category saturates at 1000 before context takes
 	 * its share, so "I will kill you" quoted in a report still drops. */
 	for (int i = 0; i < CAT_N; i++) {
@@ -640,6 +696,8 @@ classify_run(const vigil_classifier *c, const char *clinician,
 	r = automaton_scan(c->ac, &res->norm, &res->hits);
 	if (r == VIGIL_OK)
 		r = doxx_scan(&c->rs, text, len, &res->norm, &res->hits);
+	if (r == VIGIL_OK)
+		r = quote_scan(&c->rs, text, len, &res->norm, &res->hits);
 	if (r == VIGIL_OK)
 		r = target_scan(c, clinician, &res->norm, &res->hits);
 	if (r == VIGIL_OK)
@@ -701,7 +759,7 @@ vigil_classification_match(const vigil_classification *r, size_t i,
 	if (rule)
 		*rule = ru->id;
 	if (weight)
-		*weight = ru->weight;
+		*weight = r->m[i].quoted ? 0 : ru->weight;
 	if (start)
 		*start = r->m[i].start;
 	if (end)

@@ -215,8 +215,8 @@ fold_codepoint(struct norm *n, int32_t cp, size_t s, size_t e)
 #define ECHO_SPAN 64             /* most bytes from "(((" to ")))" */
 
 /* "(((name)))", the antisemitic echo around a name or group, opening at
- * p[i]: the length of the run of '(', else 0. Three or more, closed by
- * three or more within ECHO_SPAN bytes, around a letter or digit. */
+ * p[i]: the length of the run of '(', else 0. Exactly three, closed by
+ * exactly three within ECHO_SPAN bytes, around a letter or digit. */
 static size_t
 echo_open(const unsigned char *p, size_t i, size_t len)
 {
@@ -225,13 +225,13 @@ echo_open(const unsigned char *p, size_t i, size_t len)
 
 	while (i + run < len && p[i + run] == '(')
 		run++;
-	if (run < 3)
-		return 0;
+	if (run != 3 || (i > 0 && p[i - 1] == '('))
+		return 0;  /* "(((((LISTEN)))))" is emphasis */
 	for (j = i + run; j + 2 < end && p[j] != '(' && p[j] != ')'; j++)
 		word |= p[j] >= 128 || (ascii_fold[p[j]] >= 'a' && ascii_fold[p[j]] <= 'z') ||
 			(p[j] >= '0' && p[j] <= '9');
 	return word && j + 2 < end && p[j] == ')' && p[j + 1] == ')' &&
-	       p[j + 2] == ')' ? run : 0;
+	       p[j + 2] == ')' && (j + 3 == len || p[j + 3] != ')') ? run : 0;
 }
 
 /* Pass one: original bytes to units. */

@@ -15,8 +15,16 @@
  * @handle), a `$define`, or a detector (`%phone`, `%address`,
  * `%email`, `%personal_email`, `%plate`, `%date`, `%idnum`,
  * `%spelled_phone`, `%time`, and `%clinician`: a name or handle of the
- * clinician the post is about, see vigil_classifier_add_target()). Words
- * go through the same normaliser as posts.
+ * clinician the post is about, see vigil_classifier_add_target(); and
+ * `%quote`, a quotation, see quote.c). Words go through the same
+ * normaliser as posts.
+ *
+ *   quote reported.wrote: she wrote | he said ..3 %quote
+ *
+ * A `quote` rule has an id and a pattern with a %quote element, and no
+ * category or weight: when it matches, the rules that match wholly inside
+ * that quotation count for nothing (the post reports what someone else
+ * wrote).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -37,7 +45,7 @@ static const char *const det_names[DET_N] = {
 	[DET_ADDRESS] = "address", [DET_EMAIL] = "email",
 	[DET_PERSONAL_EMAIL] = "personal_email", [DET_PLATE] = "plate",
 	[DET_DATE] = "date", [DET_IDNUM] = "idnum", [DET_TIME] = "time",
-	[DET_CLINICIAN] = "clinician",
+	[DET_CLINICIAN] = "clinician", [DET_QUOTE] = "quote",
 };
 
 struct rdefine {
@@ -426,30 +434,50 @@ next_op(char *s, int *op, int *dist, char **after)
 	return NULL;
 }
 
+/* The element of a quote rule that holds %quote, or -1. */
+static int
+quote_element(const struct ruleset *rs, const struct rule *rule)
+{
+	for (size_t k = 0; k < rule->nelem; k++)
+		for (size_t j = 0; j < rule->elem[k].n; j++)
+			if (rs->lits[rule->elem[k].lits[j]].det == DET_QUOTE)
+				return (int)k;
+	return -1;
+}
+
+/* "rule ID CATEGORY WEIGHT: PATTERN", or with `quote` set
+ * "quote ID: PATTERN" (a pattern with a %quote element: what it matches
+ * inside that quotation counts for nothing). */
 static vigil_error
-parse_rule(struct pctx *p, char *s)
+parse_rule(struct pctx *p, char *s, bool quote)
 {
 	struct ruleset *rs = p->rs;
-	struct rule rule = { 0 };
+	struct rule rule = { .qelem = -1 };
 	char id[128], cat[32], *colon, *rest, *op_at, *after;
-	int weight, consumed = 0, op, dist;
+	int weight = 0, consumed = 0, op, dist;
 	vigil_error r = VIGIL_OK;
+	const char *usage = quote ? "expected 'quote ID: PATTERN'" :
+				    "expected 'rule ID CATEGORY WEIGHT: PATTERN'";
 
 	colon = strchr(s, ':');
 	if (!colon)
-		return PFAIL(p, "expected 'rule ID CATEGORY WEIGHT: PATTERN'",
-			     p->file, p->line);
+		return PFAIL(p, "%s", p->file, p->line, usage);
 	*colon = '\0';
-	if (sscanf(s, "%127s %31s %d %n", id, cat, &weight, &consumed) != 3 ||
-	    s[consumed] != '\0')
-		return PFAIL(p, "expected 'rule ID CATEGORY WEIGHT: PATTERN'",
-			     p->file, p->line);
-	rule.cat = category_from_name(cat);
-	if (rule.cat < 0)
-		return PFAIL(p, "unknown category '%s'", p->file, p->line, cat);
-	if (weight < -1000 || weight > 1000 || weight == 0)
-		return PFAIL(p, "weight %d not in -1000..1000 or zero", p->file,
-			     p->line, weight);
+	if (quote) {
+		if (sscanf(s, "%127s %n", id, &consumed) != 1 || s[consumed] != '\0')
+			return PFAIL(p, "%s", p->file, p->line, usage);
+		rule.cat = -1;
+	} else {
+		if (sscanf(s, "%127s %31s %d %n", id, cat, &weight, &consumed) != 3 ||
+		    s[consumed] != '\0')
+			return PFAIL(p, "%s", p->file, p->line, usage);
+		rule.cat = category_from_name(cat);
+		if (rule.cat < 0)
+			return PFAIL(p, "unknown category '%s'", p->file, p->line, cat);
+		if (weight < -1000 || weight > 1000 || weight == 0)
+			return PFAIL(p, "weight %d not in -1000..1000 or zero", p->file,
+				     p->line, weight);
+	}
 	for (size_t i = 0; i < rs->nrules; i++)
 		if (strcmp(rs->rules[i].id, id) == 0)
 			return PFAIL(p, "duplicate rule id '%s'", p->file, p->line, id);
@@ -484,6 +512,10 @@ parse_rule(struct pctx *p, char *s)
 		rule.op[rule.nelem - 1] = (uint8_t)op;
 		rule.dist[rule.nelem - 1] = (uint8_t)dist;
 		rest = after;
+	}
+	if (quote && (rule.qelem = quote_element(rs, &rule)) < 0) {
+		r = PFAIL(p, "a quote rule needs a %%quote element", p->file, p->line);
+		goto out;
 	}
 	if (rs->nrules == rs->arules) {
 		size_t a = rs->arules ? rs->arules * 2 : 128;
@@ -567,11 +599,13 @@ ruleset_parse(struct ruleset *rs, const char *file, const char *text,
 		if (*s == '#' || *s == '\0')
 			continue;
 		if (strncmp(s, "rule", 4) == 0 && isspace((unsigned char)s[4]))
-			r = parse_rule(&p, s + 5);
+			r = parse_rule(&p, s + 5, false);
+		else if (strncmp(s, "quote", 5) == 0 && isspace((unsigned char)s[5]))
+			r = parse_rule(&p, s + 6, true);
 		else if (strncmp(s, "define", 6) == 0 && isspace((unsigned char)s[6]))
 			r = parse_define(&p, s + 7);
 		else
-			r = PFAIL(&p, "expected 'rule' or 'define'", file, p.line);
+			r = PFAIL(&p, "expected 'rule', 'quote' or 'define'", file, p.line);
 	}
 	return r;
 }

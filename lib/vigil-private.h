@@ -582,7 +582,7 @@ enum { CAT_THREAT, CAT_SEXUAL, CAT_DOXXING, CAT_HATE, CAT_INSULT, CAT_N };
 enum det_kind {
 	DET_NONE, DET_PHONE, DET_SPELLED_PHONE, DET_ADDRESS, DET_EMAIL,
 	DET_PERSONAL_EMAIL, DET_PLATE, DET_DATE, DET_IDNUM, DET_TIME,
-	DET_CLINICIAN, DET_N,
+	DET_CLINICIAN, DET_QUOTE, DET_N,
 };
 #define LIT_MAX_PARTS 4
 #define LIT_GAP_MAX 3   /* words a '*' in a phrase may stand for */
@@ -607,8 +607,9 @@ struct element {
 enum { OP_AFTER, OP_NEAR };
 struct rule {
 	char *id;
-	int cat;
-	int weight;
+	int cat;          /* -1 for a quote rule */
+	int weight;       /* 0 for a quote rule */
+	int qelem;        /* a quote rule: its element holding %quote; else -1 */
 	size_t nelem;
 	struct element *elem;
 	uint8_t *op;      /* nelem - 1 operators */
@@ -714,6 +715,10 @@ vigil_error doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 		      const struct norm *n, struct hits *h);
 /* Word index of normalised text offset `pos`. */
 uint32_t doxx_word_at(const struct norm *n, size_t pos);
+
+/* quote.c: a %quote hit for each quotation in the post. */
+vigil_error quote_scan(const struct ruleset *rs, const char *orig, size_t len,
+		       const struct norm *n, struct hits *h);
 
 /* rules-default.c: generated from the rules files at build time. */
 struct rules_source {

@@ -50,6 +50,7 @@ static const struct {
 	{ "(((Dr. Katz)))", " echoparens dr katz " },  /* the antisemitic echo */
 	{ "(((them))) again", " echoparens them again " },
 	{ "f(x) ((a)) (((", " f x a " },             /* no echo: two, unclosed */
+	{ "(((((LISTEN))))) ((((x)))", " listen x " },   /* emphasis: five, four */
 	{ "((( ))) ((( ! )))", " " },
 	{ "(((", " " },
 	{ "@DrYang", " @dryang " },                    /* handles */
@@ -355,7 +356,10 @@ static const struct {
 	{ "rule a threat 100: ki*ll\n", ":1: '*' must stand alone" },
 	{ "rule a threat 100: * kill\n", ":1: '*' must stand" },
 	{ "rule a threat 100: !!!\n", ":1: '!!!' has no letters or digits" },
-	{ "frobnicate\n", ":1: expected 'rule' or 'define'" },
+	{ "frobnicate\n", ":1: expected 'rule', 'quote' or 'define'" },
+	{ "rule a threat 100: x\nquote q: said ..2 you\n", ":2: a quote rule needs a %quote element" },
+	{ "quote q threat 500: %quote\n", ":1: expected 'quote ID: PATTERN'" },
+	{ "quote q:\n", ":1: empty element" },
 	{ "define = x\n", ":1: expected 'define NAME = ALTERNATIVES'" },
 	{ "rule a threat 100: \xff\n", ": not valid UTF-8" },
 	{ "# only a comment\n", "no rules" },
@@ -600,6 +604,60 @@ START_TEST(test_scoring)
 	ck_assert_int_eq(vigil_classification_score(res, VIGIL_SEXUAL), scoring[_i].sexual);
 	ck_assert_int_eq(vigil_classification_label(res, VIGIL_THREAT),
 			 scoring[_i].threat >= 500);
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
+/* Quotations the post reports: what matches wholly inside one counts for
+ * nothing, what matches outside counts, and a quotation nobody is said
+ * to have written is not reported. */
+static const char quote_rules[] =
+	"define you = you | your | @\n"
+	"rule t.kill threat 600: kill* ..2 $you\n"
+	"rule i.word insult 600: idiot\n"
+	"rule t.ctx threat -200: police\n"
+	"quote q.wrote: she | he | someone ..1 wrote | said ..3 %quote\n"
+	"quote q.after: %quote ..2 he wrote\n";
+
+static const struct {
+	const char *text;
+	int threat, insult;
+	size_t quoted;   /* matches counted for nothing */
+} quoting[] = {
+	{ "She wrote: \"I will kill you\"", 0, 0, 1 },
+	{ "she wrote \u201cI will kill you, idiot\u201d", 0, 0, 2 },   /* curly */
+	{ "il wrote \u00abkill you\u00bb", 600, 0, 0 },               /* no sayer */
+	{ "someone said \u00abkill you\u00bb", 0, 0, 1 },              /* guillemets */
+	{ "someone said 'kill you' to her", 0, 0, 1 },                  /* single */
+	{ "\"kill you,\" he wrote", 0, 0, 1 },                          /* after */
+	{ "I wrote \"kill you\"", 600, 0, 0 },                          /* first person */
+	{ "she wrote \"hi\", I will kill you", 600, 0, 0 },             /* outside */
+	{ "she said \"kill you\" and I wrote: \"idiot\"", 0, 600, 1 }, /* one reported */
+	{ "she said \"kill you\" then someone wrote \"idiot\"", 0, 0, 2 }, /* two */
+	{ "she wrote \"kill you\", police", 0, 0, 1 },                 /* context counts */
+	{ "she said don't kill you, it's idiot", 600, 600, 0 },         /* apostrophes */
+	{ "she said \"kill you", 600, 0, 0 },                           /* never closed */
+	{ "she said \"\" kill you", 600, 0, 0 },                        /* empty */
+};
+
+START_TEST(test_quotes)
+{
+	vigil_classifier *c = classifier_from(quote_rules);
+	vigil_classification *res = classify(c, quoting[_i].text);
+	size_t quoted = 0;
+
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_THREAT), quoting[_i].threat);
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_INSULT), quoting[_i].insult);
+	for (size_t i = 0; i < vigil_classification_matches(res); i++) {
+		int w = -1;
+
+		ck_assert_int_eq(vigil_classification_match(res, i, NULL, NULL, &w, NULL, NULL),
+				 VIGIL_OK);
+		quoted += w == 0;
+	}
+	ck_assert_msg(quoted == quoting[_i].quoted, "'%s': %zu matches quoted, want %zu",
+		      quoting[_i].text, quoted, quoting[_i].quoted);
 	vigil_classification_free(res);
 	vigil_classifier_free(c);
 }
@@ -902,6 +960,7 @@ classify_suite(void)
 	tc = tcase_create("rules");
 	tcase_add_test(tc, test_rules_good);
 	tcase_add_loop_test(tc, test_rules_bad, 0, VIGIL_ARRAY_SIZE(bad_rules));
+	tcase_add_loop_test(tc, test_quotes, 0, VIGIL_ARRAY_SIZE(quoting));
 	tcase_add_test(tc, test_rules_long_line);
 	tcase_add_test(tc, test_rules_missing_file);
 	tcase_add_test(tc, test_default_rules);
