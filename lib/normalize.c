@@ -234,6 +234,20 @@ echo_open(const unsigned char *p, size_t i, size_t len)
 	       p[j + 2] == ')' && (j + 3 == len || p[j + 3] != ')') ? run : 0;
 }
 
+/* Might the text hold an echo? memchr() skips most text 16 or 32 bytes
+ * at a time; memmem() was 2% of the classifier's time. */
+static bool
+has_echo(const char *text, size_t len)
+{
+	const char *end = text + len;
+
+	for (const char *q = memchr(text, '(', len); q && end - q >= 3;
+	     q = memchr(q + 1, '(', (size_t)(end - q - 1)))
+		if (q[1] == '(' && q[2] == '(')
+			return true;
+	return false;
+}
+
 /* Pass one: original bytes to units. */
 static void
 decode(struct norm *n, const char *text, size_t len)
@@ -734,7 +748,7 @@ norm_run_paths(struct norm *n, const char *text, size_t len,
 	n->invalid = false;
 	n->ndigits = 0;
 	/* The fast path has no "(((" echo (decode()). */
-	if (path != PATH_GENERAL && !memmem(text, len, "(((", 3) &&
+	if (path != PATH_GENERAL && !has_echo(text, len) &&
 	    norm_ascii(n, (const unsigned char *)text, len, vocab, path == PATH_ASCII))
 		goto done;
 	n->len = 0;

@@ -11,6 +11,9 @@
  * single marks stand at the edge of a word (not "don't" or "I’ll").
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "vigil-private.h"
 
@@ -73,6 +76,31 @@ closes_word(const unsigned char *p, size_t i, size_t k, size_t len)
 	       (i + k == len || is_space(p[i + k]) || strchr(".,;:!?)]\"", p[i + k]));
 }
 
+/* The first byte at or after p[i] that may start a mark ('"', '\'',
+ * 0xc2 or 0xe2), or len. 16 bytes at a time where SSE2 is: a byte at a
+ * time, this loop was 3% of the classifier's time. */
+static size_t
+next_mark(const unsigned char *p, size_t i, size_t len)
+{
+#ifdef __SSE2__
+	const __m128i dq = _mm_set1_epi8('"'), sq = _mm_set1_epi8('\''),
+		      c2 = _mm_set1_epi8((char)0xc2), e2 = _mm_set1_epi8((char)0xe2);
+
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, sq)),
+				     _mm_or_si128(_mm_cmpeq_epi8(v, c2), _mm_cmpeq_epi8(v, e2))));
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	while (i < len && p[i] != '"' && p[i] != '\'' && p[i] != 0xc2 && p[i] != 0xe2)
+		i++;
+	return i;
+}
+
 /* Where the quotation opened by mark `m` at p[i..i + k) closes: the
  * offset of its closing mark (its length in *ck), or 0. */
 static size_t
@@ -81,7 +109,7 @@ closing(const unsigned char *p, size_t i, size_t k, size_t len, enum mark m,
 {
 	size_t end = len - i > QUOTE_MAX ? i + QUOTE_MAX : len;
 
-	for (size_t j = i + k; j < end; j++) {
+	for (size_t j = next_mark(p, i + k, end); j < end; j = next_mark(p, j + 1, end)) {
 		enum mark c = mark_at(p, j, len, ck);
 
 		switch (m) {
@@ -138,9 +166,7 @@ quote_scan(const struct ruleset *rs, const char *orig, size_t len,
 		enum mark m;
 		vigil_error r;
 
-		/* Every mark starts with '"', '\'', 0xc2 or 0xe2. */
-		while (i < len && p[i] != '"' && p[i] != '\'' && p[i] != 0xc2 && p[i] != 0xe2)
-			i++;
+		i = next_mark(p, i, len);
 		if (i == len)
 			break;
 		m = mark_at(p, i, len, &k);
