@@ -640,14 +640,18 @@ score(const vigil_classifier *c, vigil_classification *res)
 	}
 	if (r != VIGIL_OK)
 		return r;
-	/* What matched wholly inside a reported quotation counts for
-	 * nothing; context counts wherever it is. */
+	/* A match that reaches into a reported quotation counts for
+	 * nothing: "Dr. X said the patient was "going to die"", "someone
+	 * replied "hope u get raped" to Dr. X". Context too: the words
+	 * someone else wrote neither make a label nor unmake one ("she said
+	 * "get well soon". I hope she dies"), and a context that reaches
+	 * into one ("wrote: "I will") is about what is already discounted. */
 	for (size_t i = 0; i < res->nm; i++) {
 		struct cmatch *m = &res->m[i];
 		const struct rule *rule = &rs->rules[m->rule];
 
-		for (size_t j = 0; j < nq && rule->weight > 0 && !m->quoted; j++)
-			m->quoted = q[j].s <= m->start && m->end <= q[j].e;
+		for (size_t j = 0; j < nq && !m->quoted; j++)
+			m->quoted = q[j].s < m->end && m->start < q[j].e;
 		if (!m->quoted && rule->weight > 0)
 			pos[rule->cat] += rule->weight;
 		else if (!m->quoted)

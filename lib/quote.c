@@ -3,7 +3,7 @@
  * quote.c - the %quote detector: each quotation in a post becomes a hit
  * over the words between its marks. A `quote` rule says which of them the
  * post reports (`quote ID: $said ..3 %quote`: "she wrote: "I will kill
- * you""), and rules that match wholly inside a reported quotation count
+ * you""), and rules whose match reaches into a reported quotation count
  * for nothing (classify.c): a supporter quoting a threat does not make
  * one.
  *

@@ -22,9 +22,9 @@
  *   quote reported.wrote: she wrote | he said ..3 %quote
  *
  * A `quote` rule has an id and a pattern with a %quote element, and no
- * category or weight: when it matches, the rules that match wholly inside
- * that quotation count for nothing (the post reports what someone else
- * wrote).
+ * category or weight: when it matches, the post reports what someone else
+ * wrote, and the rules whose match reaches into that quotation count for
+ * nothing.
  */
 #include <ctype.h>
 #include <stdio.h>

@@ -548,7 +548,7 @@ VIGIL_EXPORT size_t vigil_classification_matches(const vigil_classification *r);
 
 /* Match i: its category, rule id (owned by the classifier), weight and
  * the byte span [start, end) of the original text it covers. The weight
- * is 0 for a rule that matched inside a quotation the post reports (a
+ * is 0 for a rule that matched in a quotation the post reports (a
  * `quote` rule), which counted for nothing. Any output pointer may be
  * NULL. VIGIL_E_NOTFOUND when i is out of range. */
 VIGIL_EXPORT vigil_error vigil_classification_match(const vigil_classification *r,

@@ -609,9 +609,9 @@ START_TEST(test_scoring)
 }
 END_TEST
 
-/* Quotations the post reports: what matches wholly inside one counts for
- * nothing, what matches outside counts, and a quotation nobody is said
- * to have written is not reported. */
+/* Quotations the post reports: a match that reaches into one counts for
+ * nothing, context too, one outside counts, and a quotation nobody is
+ * said to have written is not reported. */
 static const char quote_rules[] =
 	"define you = you | your | @\n"
 	"rule t.kill threat 600: kill* ..2 $you\n"
@@ -633,9 +633,12 @@ static const struct {
 	{ "\"kill you,\" he wrote", 0, 0, 1 },                          /* after */
 	{ "I wrote \"kill you\"", 600, 0, 0 },                          /* first person */
 	{ "she wrote \"hi\", I will kill you", 600, 0, 0 },             /* outside */
+	{ "kill \"you,\" he wrote", 0, 0, 1 },                          /* ends inside */
+	{ "she wrote \"kill\" you", 0, 0, 1 },                           /* starts inside */
 	{ "she said \"kill you\" and I wrote: \"idiot\"", 0, 600, 1 }, /* one reported */
 	{ "she said \"kill you\" then someone wrote \"idiot\"", 0, 0, 2 }, /* two */
-	{ "she wrote \"kill you\", police", 0, 0, 1 },                 /* context counts */
+	{ "she wrote \"kill you\", police", 0, 0, 1 },                 /* context outside */
+	{ "she wrote \"police\", I will kill you", 600, 0, 1 },        /* context inside */
 	{ "she said don't kill you, it's idiot", 600, 600, 0 },         /* apostrophes */
 	{ "she said \"kill you", 600, 0, 0 },                           /* never closed */
 	{ "she said \"\" kill you", 600, 0, 0 },                        /* empty */
