@@ -360,6 +360,10 @@ scan_email(const struct ruleset *rs, const char *orig, size_t len,
 			dot = *b == '.' ? b : dot, b++;
 		while (b > p + 1 && b[-1] == '.')
 			b--;
+		/* The sentence's full stop was the last dot seen: find the
+		 * domain's own ("x@gmail.com." at the end of a sentence). */
+		if (dot && dot >= b)
+			dot = memrchr(p + 1, '.', (size_t)(b - p - 1));
 		p++;
 		if (a == p - 1 || !dot || dot >= b - 2 || dot == p)
 			continue;
