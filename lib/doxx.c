@@ -309,8 +309,10 @@ detect_at(const struct ruleset *rs, const char *orig, const struct norm *nm,
 	if (!x->alpha && x->e - x->s >= 5 && x->e - x->s <= 8 &&
 	    plate_like(text + x->s, x->e - x->s))
 		return emit(rs, DET_PLATE, x, x, h);
+	/* Not a common short word before a number ("at 35", "in 2020"). */
 	if (x->alpha && x->e - x->s >= 2 && x->e - x->s <= 4 && n >= 2 &&
-	    t[1].ndig >= 2 && t[1].ndig <= 4)
+	    t[1].ndig >= 2 && t[1].ndig <= 4 &&
+	    !word_in(text + x->s, x->e - x->s, not_names, VIGIL_ARRAY_SIZE(not_names)))
 		return emit(rs, DET_PLATE, x, &t[1], h);
 	/* Quebec's newer plates: a letter, two digits, three letters
 	 * ("g72 klm"; not "b12 and"). */
