@@ -309,8 +309,10 @@ detect_at(const struct ruleset *rs, const char *orig, const struct norm *nm,
 	if (!x->alpha && x->e - x->s >= 5 && x->e - x->s <= 8 &&
 	    plate_like(text + x->s, x->e - x->s))
 		return emit(rs, DET_PLATE, x, x, h);
+	/* Not a common short word before a number ("at 35", "in 2020"). */
 	if (x->alpha && x->e - x->s >= 2 && x->e - x->s <= 4 && n >= 2 &&
-	    t[1].ndig >= 2 && t[1].ndig <= 4)
+	    t[1].ndig >= 2 && t[1].ndig <= 4 &&
+	    !word_in(text + x->s, x->e - x->s, not_names, VIGIL_ARRAY_SIZE(not_names)))
 		return emit(rs, DET_PLATE, x, &t[1], h);
 	/* Quebec's newer plates: a letter, two digits, three letters
 	 * ("g72 klm"; not "b12 and"). */
@@ -360,6 +362,10 @@ scan_email(const struct ruleset *rs, const char *orig, size_t len,
 			dot = *b == '.' ? b : dot, b++;
 		while (b > p + 1 && b[-1] == '.')
 			b--;
+		/* The sentence's full stop was the last dot seen: find the
+		 * domain's own ("x@gmail.com." at the end of a sentence). */
+		if (dot && dot >= b)
+			dot = memrchr(p + 1, '.', (size_t)(b - p - 1));
 		p++;
 		if (a == p - 1 || !dot || dot >= b - 2 || dot == p)
 			continue;

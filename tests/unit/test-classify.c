@@ -808,6 +808,7 @@ static const struct {
 	{ "her home phone: five five five one two one two", true },
 	{ "Here's Nurse Bailey's home address: 12 Aspen Court", true },
 	{ "Dr. Yang's private gmail: lyang.md.personal@gmail.com", true },
+	{ "Dr. Yang's private gmail: lyang.md.personal@gmail.com. Flood it", true },  /* full stop */
 	{ "Dr. Ahmed drives a red Tesla, plate ABC 4521", true },
 	{ "she was born on March 12 1980, her birthday is coming", true },
 	{ "his SIN is 123 456 789", true },
