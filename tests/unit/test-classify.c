@@ -47,6 +47,7 @@ static const struct {
 	{ "\xf0\x9f\x97\xa1\xef\xb8\x8f for Dr. Singh", " knife for dr singh " },
 	{ "\xf0\x9f\x8d\x86", " dick " },
 	{ "ok \xf0\x9f\x98\x82\xf0\x9f\xa4\xa3", " ok lol lol " },      /* laughter */
+	{ "nice \xf0\x9f\x98\x89\xf0\x9f\x91\x80", " nice wink eyes " },  /* a leer */
 	{ "(((Dr. Katz)))", " echoparens dr katz " },  /* the antisemitic echo */
 	{ "(((them))) again", " echoparens them again " },
 	{ "f(x) ((a)) (((", " f x a " },             /* no echo: two, unclosed */
