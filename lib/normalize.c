@@ -237,16 +237,31 @@ echo_open(const unsigned char *p, size_t i, size_t len)
 	       p[j + 2] == ')' && (j + 3 == len || p[j + 3] != ')') ? run : 0;
 }
 
-/* Might the text hold an echo? memchr() skips most text 16 or 32 bytes
- * at a time; memmem() was 2% of the classifier's time. */
+/* Might the text hold an echo, three '(' in a row? 16 bytes at a time
+ * where SSE2 is (memchr() on each '(' was 2% of the classifier's time:
+ * a call per bracket). */
 static bool
 has_echo(const char *text, size_t len)
 {
-	const char *end = text + len;
+	size_t i = 0;
 
-	for (const char *q = memchr(text, '(', len); q && end - q >= 3;
-	     q = memchr(q + 1, '(', (size_t)(end - q - 1)))
-		if (q[1] == '(' && q[2] == '(')
+#ifdef __SSE2__
+	const __m128i open = _mm_set1_epi8('(');
+	uint32_t carry = 0;  /* the last two bytes of the block before */
+
+	for (; i + 16 <= len; i += 16) {
+		uint32_t m = (uint32_t)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(text + i)), open));
+		uint32_t x = m << 2 | carry;  /* bit k + 2: byte k of the block */
+
+		if (x & x >> 1 & x >> 2)
+			return true;
+		carry = m >> 14;
+	}
+	i = i >= 2 ? i - 2 : 0;  /* a run across the last block's end */
+#endif
+	for (; i + 2 < len; i++)
+		if (text[i] == '(' && text[i + 1] == '(' && text[i + 2] == '(')
 			return true;
 	return false;
 }

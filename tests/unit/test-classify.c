@@ -50,6 +50,7 @@ static const struct {
 	{ "nice \xf0\x9f\x98\x89\xf0\x9f\x91\x80", " nice wink eyes " },  /* a leer */
 	{ "(((Dr. Katz)))", " echoparens dr katz " },  /* the antisemitic echo */
 	{ "(((them))) again", " echoparens them again " },
+	{ "so who's that (((them)))", " so whos that echoparens them " }, /* across 16 bytes */
 	{ "f(x) ((a)) (((", " f x a " },             /* no echo: two, unclosed */
 	{ "(((((LISTEN))))) ((((x)))", " listen x " },   /* emphasis: five, four */
 	{ "((( ))) ((( ! )))", " " },
