@@ -412,23 +412,30 @@ placed(const struct rule *rule, size_t k, const struct hit *prev,
 }
 
 /* Try to complete elements k.. of rule `rk` after hit `prev`, walking
- * the hits filed under each element; widens [*s, *e). */
+ * the hits filed under each element; widens [*s, *e). With `fix`, the
+ * element fk may only be that hit. */
 static bool
 chain(const vigil_classification *res, const struct rule *rule, uint32_t rk,
-      size_t k, const struct hit *prev, uint32_t *s, uint32_t *e)
+      size_t k, const struct hit *prev, size_t fk, const struct hit *fix,
+      uint32_t *s, uint32_t *e)
 {
 	if (k == rule->nelem)
 		return true;
 	for (uint32_t l = res->head[rk << 3 | k]; l != UINT32_MAX; l = res->link[l].next) {
 		const struct hit *x = &res->hits.v[res->link[l].hit];
 
-		if (!placed(rule, k, prev, x) || !chain(res, rule, rk, k + 1, x, s, e))
-			continue;
-		if (x->s < *s)
-			*s = x->s;
-		if (x->e > *e)
-			*e = x->e;
-		return true;
+		if (fix && k == fk)
+			x = fix;
+		if ((k == 0 || placed(rule, k, prev, x)) &&
+		    chain(res, rule, rk, k + 1, x, fk, fix, s, e)) {
+			if (x->s < *s)
+				*s = x->s;
+			if (x->e > *e)
+				*e = x->e;
+			return true;
+		}
+		if (fix && k == fk)
+			break;  /* the one hit allowed there */
 	}
 	return false;
 }
@@ -558,36 +565,9 @@ static bool
 first_chain(const vigil_classification *res, const struct rule *rule,
 	    uint32_t k, uint32_t *s, uint32_t *e)
 {
-	for (uint32_t l = res->head[k << 3]; l != UINT32_MAX; l = res->link[l].next) {
-		const struct hit *x = &res->hits.v[res->link[l].hit];
-
-		*s = x->s;
-		*e = x->e;
-		if (chain(res, rule, k, 1, x, s, e))
-			return true;
-	}
-	return false;
-}
-
-/* Can elements k.. of rule `rk` be placed after `prev`, with hit fx as
- * element fk? */
-static bool
-chain_fixed(const vigil_classification *res, const struct rule *rule, uint32_t rk,
-	    size_t k, const struct hit *prev, size_t fk, const struct hit *fx)
-{
-	if (k == rule->nelem)
-		return true;
-	if (k == fk)
-		return (k == 0 || placed(rule, k, prev, fx)) &&
-		       chain_fixed(res, rule, rk, k + 1, fx, fk, fx);
-	for (uint32_t l = res->head[rk << 3 | k]; l != UINT32_MAX; l = res->link[l].next) {
-		const struct hit *x = &res->hits.v[res->link[l].hit];
-
-		if ((k == 0 || placed(rule, k, prev, x)) &&
-		    chain_fixed(res, rule, rk, k + 1, x, fk, fx))
-			return true;
-	}
-	return false;
+	*s = UINT32_MAX;
+	*e = 0;
+	return chain(res, rule, k, 0, NULL, 0, NULL, s, e);
 }
 
 /* Quote rule k: each quotation it reports, as a span of the normalised
@@ -602,9 +582,10 @@ reported(const vigil_classification *res, const struct ruleset *rs, uint32_t k,
 	for (uint32_t l = res->head[k << 3 | fk]; l != UINT32_MAX && *nq < QUOTED_MAX;
 	     l = res->link[l].next) {
 		const struct hit *x = &res->hits.v[res->link[l].hit];
+		uint32_t s = UINT32_MAX, e = 0;
 
 		if (x->lit == rs->det_lit[DET_QUOTE] &&
-		    chain_fixed(res, rule, k, 0, NULL, fk, x))
+		    chain(res, rule, k, 0, NULL, fk, x, &s, &e))
 			q[(*nq)++] = *x;
 	}
 }
