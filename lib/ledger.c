@@ -305,15 +305,49 @@ load_signing_key(vigil_ledger *l, char *errbuf)
 			  l->key_path, l->current_id);
 }
 
+#define OPEN_TRIES 20             /* connections to an existing ledger, */
+#define OPEN_PAUSE_NS 100000000L  /* 0.1 s apart: 2 s in all */
+
+/* Connect l->db and set it up, up to the first read of the ledger. On
+ * failure l->db is closed. */
 static vigil_error
-ledger_open_once(const char *db_path, const char *key_path, unsigned flags,
-		 vigil_ledger **out, char *errbuf)
+connect_db(vigil_ledger *l, int oflags, bool exists, char *errbuf)
 {
+	int rc = sqlite3_open_v2(l->path, &l->db, oflags, NULL);
+	vigil_error r;
+
+	if (rc != SQLITE_OK) {
+		r = ledger_sqlite_error(l->db, rc, l->path, errbuf);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(l->db, 0);
+	sqlite3_busy_timeout(l->db, 10000);
+	if (!exists)
+		chmod(l->path, 0600);
+	r = exec(l, l->flags & VIGIL_OPEN_READONLY ? "PRAGMA query_only = 1"
+		 : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", errbuf);
+	if (r == VIGIL_OK)
+		r = exec(l, "PRAGMA cache_size = -8192", errbuf);  /* 8 MiB */
+	if (r == VIGIL_OK)
+		r = integrity_check(l, errbuf);
+	if (r == VIGIL_OK)
+		return VIGIL_OK;
+fail:
+	sqlite3_close_v2(l->db);
+	l->db = NULL;
+	return r;
+}
+
+VIGIL_EXPORT vigil_error
+vigil_ledger_open(const char *db_path, const char *key_path, unsigned flags,
+		  vigil_ledger **out, char *errbuf)
+{
+	const struct timespec pause = { 0, OPEN_PAUSE_NS };
 	vigil_ledger *l;
 	vigil_error r;
 	struct stat st;
 	bool exists;
-	int rc, oflags;
+	int oflags;
 
 	if (!db_path || (!key_path && !(flags & VIGIL_OPEN_READONLY)) ||
 	    ((flags & VIGIL_OPEN_READONLY) && (flags & VIGIL_OPEN_CREATE)))
@@ -334,21 +368,20 @@ ledger_open_once(const char *db_path, const char *key_path, unsigned flags,
 	}
 	oflags = SQLITE_OPEN_FULLMUTEX | (flags & VIGIL_OPEN_READONLY
 		 ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-	rc = sqlite3_open_v2(db_path, &l->db, oflags, NULL);
-	if (rc != SQLITE_OK) {
-		r = ledger_sqlite_error(l->db, rc, db_path, errbuf);
-		goto fail;
+	/* An existing ledger that cannot be opened for a moment is tried
+	 * again. When root opens a ledger that a daemon user owns (vigilctl
+	 * as root beside vigild), SQLite creates the -shm and -wal files as
+	 * root and only then gives them to the ledger's owner: a daemon
+	 * opening it in between is refused ("unable to open database file").
+	 * Only the connection is retried, not what follows (a key file that
+	 * cannot be read fails at once); one that stays refused fails after
+	 * OPEN_TRIES, with the last reason. */
+	for (int t = 1;; t++) {
+		r = connect_db(l, oflags, exists, errbuf);
+		if (r != VIGIL_E_IO || !exists || t == OPEN_TRIES)
+			break;
+		nanosleep(&pause, NULL);
 	}
-	sqlite3_extended_result_codes(l->db, 0);
-	sqlite3_busy_timeout(l->db, 10000);
-	if (!exists)
-		chmod(db_path, 0600);
-	r = exec(l, flags & VIGIL_OPEN_READONLY ? "PRAGMA query_only = 1"
-		 : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", errbuf);
-	if (r == VIGIL_OK)
-		r = exec(l, "PRAGMA cache_size = -8192", errbuf);  /* 8 MiB */
-	if (r == VIGIL_OK)
-		r = integrity_check(l, errbuf);
 	if (r == VIGIL_OK)
 		r = migrate(l, errbuf);
 	if (r == VIGIL_OK)
@@ -371,32 +404,6 @@ ledger_open_once(const char *db_path, const char *key_path, unsigned flags,
 fail:
 	vigil_ledger_close(l);
 	return r;
-}
-
-#define OPEN_TRIES 20         /* opens of an existing ledger, */
-#define OPEN_PAUSE_NS 100000000L  /* 0.1 s apart: 2 s in all */
-
-/* An existing ledger that cannot be opened for a moment is tried again.
- * When root opens a ledger that a daemon user owns (vigilctl as root
- * beside vigild), SQLite creates the -shm and -wal files as root and only
- * then gives them to the ledger's owner: a daemon opening it in between
- * is refused ("unable to open database file"). A ledger that stays
- * unopenable fails after OPEN_TRIES, with the last reason. */
-VIGIL_EXPORT vigil_error
-vigil_ledger_open(const char *db_path, const char *key_path, unsigned flags,
-		  vigil_ledger **out, char *errbuf)
-{
-	const struct timespec pause = { 0, OPEN_PAUSE_NS };
-	struct stat st;
-	bool exists = db_path && stat(db_path, &st) == 0 && S_ISREG(st.st_mode);
-	vigil_error r;
-
-	for (int t = 1;; t++) {
-		r = ledger_open_once(db_path, key_path, flags, out, errbuf);
-		if (r != VIGIL_E_IO || !exists || t == OPEN_TRIES)
-			return r;
-		nanosleep(&pause, NULL);
-	}
 }
 
 VIGIL_EXPORT void
