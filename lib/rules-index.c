@@ -248,22 +248,12 @@ ruleset_gapped(const struct ruleset *rs, struct hits *h)
 
 #define PIECE_MAX 24  /* longest piece; normalize.c cuts no longer runs */
 
-static uint32_t
-piece_hash(const char *w, size_t len)
-{
-	uint32_t h = 2166136261u;  /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)w[i]) * 16777619u;
-	return h;
-}
-
 /* The slot of word[0..len) in v->wtab: where it is, or the free slot
  * where it would go. */
 static size_t
 piece_slot(const struct norm_vocab *v, const char *word, size_t len)
 {
-	size_t i = piece_hash(word, len) & (v->wcap - 1);
+	size_t i = fnv1a(FNV_BASIS, word, len) & (v->wcap - 1);
 
 	while (v->wtab[i]) {
 		const char *w = v->words + v->wtab[i];

@@ -149,11 +149,7 @@ set_add(struct element *e, uint32_t lit)
 static uint32_t
 literal_hash(const char *text, bool prefix, int det)
 {
-	uint32_t h = 2166136261u ^ (uint32_t)prefix ^ (uint32_t)det << 1;
-
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return h;
+	return fnv1a(FNV_BASIS ^ (uint32_t)prefix ^ (uint32_t)det << 1, text, strlen(text));
 }
 
 /* Grow the open-addressing table of literal ids to twice nlits. */

@@ -17,6 +17,17 @@
 
 #define VIGIL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* FNV-1a over n bytes, from h (FNV_BASIS to start): the hash of the
+ * open-addressing tables (literals, rule-phrase words, posts seen). */
+#define FNV_BASIS 2166136261u
+static inline uint32_t
+fnv1a(uint32_t h, const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const unsigned char *)p)[i]) * 16777619u;
+	return h;
+}
+
 /* error.c */
 /* Format a message into errbuf (if not NULL) and return err. */
 vigil_error vigil_fail(char *errbuf, vigil_error err, const char *fmt, ...)

@@ -30,13 +30,8 @@ struct page_group {
 static uint32_t
 post_hash(const vigil_post *p)
 {
-	uint32_t h = 2166136261u;
-
-	for (const char *c = p->id; *c; c++)
-		h = (h ^ (unsigned char)*c) * 16777619u;
-	for (const char *c = p->platform; *c; c++)
-		h = (h ^ (unsigned char)*c) * 16777619u;
-	return h;
+	return fnv1a(fnv1a(FNV_BASIS, p->id, strlen(p->id)), p->platform,
+		     strlen(p->platform));
 }
 
 /* Inside the append's transaction. A clock entry may precede the
