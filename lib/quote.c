@@ -101,36 +101,39 @@ next_mark(const unsigned char *p, size_t i, size_t len)
 	return i;
 }
 
+/* The kinds of quotation, by the marks that close them. */
+enum { Q_DOUBLE, Q_ANGLE, Q_SINGLE, Q_KINDS };
+
+static int
+kind_of(enum mark m)
+{
+	return m == M_LANGLE ? Q_ANGLE : m == M_SINGLE || m == M_LSINGLE ? Q_SINGLE : Q_DOUBLE;
+}
+
 /* Where the quotation opened by mark `m` at p[i..i + k) closes: the
- * offset of its closing mark (its length in *ck), or 0. */
+ * offset of its closing mark (its length in *ck), or 0. A closing mark
+ * does not depend on where its quotation opened, so *seen, how far a
+ * search for this kind has already found none, is where the search
+ * resumes: a post of unclosed marks ("'a 'a 'a ...") is read once, not
+ * QUOTE_MAX bytes per mark. */
 static size_t
 closing(const unsigned char *p, size_t i, size_t k, size_t len, enum mark m,
-	size_t *ck)
+	size_t *ck, size_t *seen)
 {
 	size_t end = len - i > QUOTE_MAX ? i + QUOTE_MAX : len;
+	size_t from = i + k > *seen ? i + k : *seen;
 
-	for (size_t j = next_mark(p, i + k, end); j < end; j = next_mark(p, j + 1, end)) {
+	for (size_t j = next_mark(p, from, end); j < end; j = next_mark(p, j + 1, end)) {
 		enum mark c = mark_at(p, j, len, ck);
 
-		switch (m) {
-		case M_DOUBLE:
-		case M_LDOUBLE:
-			if (c == M_DOUBLE || c == M_RDOUBLE)
-				return j;
-			break;
-		case M_LANGLE:
-			if (c == M_RANGLE)
-				return j;
-			break;
-		case M_SINGLE:
-		case M_LSINGLE:
-			if ((c == M_SINGLE || c == M_RSINGLE) && closes_word(p, j, *ck, len))
-				return j;
-			break;
-		default:
-			return 0;
-		}
+		if (m == M_LANGLE ? c == M_RANGLE :
+		    m == M_SINGLE || m == M_LSINGLE ?
+			(c == M_SINGLE || c == M_RSINGLE) && closes_word(p, j, *ck, len) :
+			c == M_DOUBLE || c == M_RDOUBLE)
+			return j;
 	}
+	if (end > *seen)
+		*seen = end;
 	return 0;
 }
 
@@ -156,7 +159,7 @@ quote_scan(const struct ruleset *rs, const char *orig, size_t len,
 	const unsigned char *p = (const unsigned char *)orig;
 	uint32_t lit = rs->det_lit[DET_QUOTE];
 	struct wcursor wc = { 0, 0 };
-	size_t i = 0;
+	size_t i = 0, seen[Q_KINDS] = { 0 };
 
 	if (lit == UINT32_MAX)
 		return VIGIL_OK;
@@ -173,7 +176,7 @@ quote_scan(const struct ruleset *rs, const char *orig, size_t len,
 		if ((m != M_DOUBLE && m != M_LDOUBLE && m != M_LANGLE &&
 		     m != M_SINGLE && m != M_LSINGLE) ||
 		    ((m == M_SINGLE || m == M_LSINGLE) && !opens_word(p, i, k, len)) ||
-		    !(j = closing(p, i, k, len, m, &ck))) {
+		    !(j = closing(p, i, k, len, m, &ck, &seen[kind_of(m)]))) {
 			i += m == M_NONE ? 1 : k;
 			continue;
 		}

@@ -668,6 +668,30 @@ START_TEST(test_quotes)
 }
 END_TEST
 
+/* A mark with no closing mark within QUOTE_MAX bytes (2048) of it stops
+ * no later quotation of its kind: the reported one opens inside the
+ * first mark's reach and closes beyond it. */
+START_TEST(test_quote_far)
+{
+	vigil_classifier *c = classifier_from(quote_rules);
+	char text[4096];
+	vigil_classification *res;
+	size_t n;
+
+	memset(text, 0, sizeof(text));
+	memcpy(text, "'tis", 4);
+	for (n = 4; n < 2030; n++)
+		text[n] = n % 3 ? 'a' : ' ';
+	memcpy(text + 2030, " she said 'kill you' and \"idiot", 32);
+	ck_assert_int_eq(strchr(text + 2030, '\'') - text, 2040);
+	res = classify(c, text);
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_THREAT), 0);
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_INSULT), 600);  /* unclosed */
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
 START_TEST(test_thresholds)
 {
 	vigil_classifier *c = classifier_from(scoring_rules);
@@ -967,6 +991,7 @@ classify_suite(void)
 	tcase_add_test(tc, test_rules_good);
 	tcase_add_loop_test(tc, test_rules_bad, 0, VIGIL_ARRAY_SIZE(bad_rules));
 	tcase_add_loop_test(tc, test_quotes, 0, VIGIL_ARRAY_SIZE(quoting));
+	tcase_add_test(tc, test_quote_far);
 	tcase_add_test(tc, test_rules_long_line);
 	tcase_add_test(tc, test_rules_missing_file);
 	tcase_add_test(tc, test_default_rules);
