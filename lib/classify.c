@@ -46,8 +46,10 @@ struct cmatch {
 	bool quoted;      /* inside a reported quotation: counted for nothing */
 };
 
-/* Reported quotations a post may have marked for scoring. */
+/* Reported quotations a post may have marked for scoring, and the hits
+ * its quote rules may try to find them (reported()). */
 #define QUOTED_MAX 32
+#define QUOTE_STEPS 100000
 
 struct link {
 	uint32_t hit;
@@ -413,11 +415,12 @@ placed(const struct rule *rule, size_t k, const struct hit *prev,
 
 /* Try to complete elements k.. of rule `rk` after hit `prev`, walking
  * the hits filed under each element; widens [*s, *e). With `fix`, the
- * element fk may only be that hit. */
+ * element fk may only be that hit, and each hit tried costs one of
+ * *steps: gives up when none are left. */
 static bool
 chain(const vigil_classification *res, const struct rule *rule, uint32_t rk,
       size_t k, const struct hit *prev, size_t fk, const struct hit *fix,
-      uint32_t *s, uint32_t *e)
+      size_t *steps, uint32_t *s, uint32_t *e)
 {
 	if (k == rule->nelem)
 		return true;
@@ -426,8 +429,12 @@ chain(const vigil_classification *res, const struct rule *rule, uint32_t rk,
 
 		if (fix && k == fk)
 			x = fix;
+		if (steps && !*steps)
+			return false;
+		if (steps)
+			(*steps)--;
 		if ((k == 0 || placed(rule, k, prev, x)) &&
-		    chain(res, rule, rk, k + 1, x, fk, fix, s, e)) {
+		    chain(res, rule, rk, k + 1, x, fk, fix, steps, s, e)) {
 			if (x->s < *s)
 				*s = x->s;
 			if (x->e > *e)
@@ -567,14 +574,17 @@ first_chain(const vigil_classification *res, const struct rule *rule,
 {
 	*s = UINT32_MAX;
 	*e = 0;
-	return chain(res, rule, k, 0, NULL, 0, NULL, s, e);
+	return chain(res, rule, k, 0, NULL, 0, NULL, NULL, s, e);
 }
 
 /* Quote rule k: each quotation it reports, as a span of the normalised
- * text, into q[*nq..QUOTED_MAX). */
+ * text, into q[*nq..QUOTED_MAX), within *steps (see chain()). A chain
+ * pinned to a quotation far into the post walks every hit before it, for
+ * each quotation: without a bound, a post of "she said "a"" repeated
+ * took seconds. Past the bound, quotations are not reported, and count. */
 static void
 reported(const vigil_classification *res, const struct ruleset *rs, uint32_t k,
-	 struct hit *q, size_t *nq)
+	 struct hit *q, size_t *nq, size_t *steps)
 {
 	const struct rule *rule = &rs->rules[k];
 	const size_t fk = (size_t)rule->qelem;
@@ -585,7 +595,7 @@ reported(const vigil_classification *res, const struct ruleset *rs, uint32_t k,
 		uint32_t s = UINT32_MAX, e = 0;
 
 		if (x->lit == rs->det_lit[DET_QUOTE] &&
-		    chain(res, rule, k, 0, NULL, fk, x, &s, &e))
+		    chain(res, rule, k, 0, NULL, fk, x, steps, &s, &e))
 			q[(*nq)++] = *x;
 	}
 }
@@ -598,7 +608,7 @@ score(const vigil_classifier *c, vigil_classification *res)
 	const struct norm *n = &res->norm;
 	int pos[CAT_N] = { 0 }, neg[CAT_N] = { 0 };
 	struct hit q[QUOTED_MAX];
-	size_t nt, nq = 0;
+	size_t nt, nq = 0, steps = QUOTE_STEPS;
 	vigil_error r;
 
 	r = candidates(rs, res, &nt);
@@ -613,7 +623,7 @@ score(const vigil_classifier *c, vigil_classification *res)
 		res->mask[k] = 0;
 		rule = &rs->rules[k];
 		if (r == VIGIL_OK && rule->qelem >= 0)
-			reported(res, rs, k, q, &nq);
+			reported(res, rs, k, q, &nq, &steps);
 		else if (r == VIGIL_OK && first_chain(res, rule, k, &s, &e))
 			r = match_add(res, rule->cat, k, s, e);  /* offsets below */
 		for (size_t el = 0; el < rule->nelem; el++)

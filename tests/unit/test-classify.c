@@ -692,6 +692,29 @@ START_TEST(test_quote_far)
 }
 END_TEST
 
+/* Thousands of reported quotations: the first ones are still found and
+ * discounted (the quote rules' search is bounded, not skipped). */
+START_TEST(test_quote_many)
+{
+	vigil_classifier *c = classifier_from(quote_rules);
+	static const char unit[] = "\"a,\" he wrote ";
+	char *text = malloc(5000 * (sizeof(unit) - 1) + 64);
+	vigil_classification *res;
+	size_t n;
+
+	ck_assert_ptr_nonnull(text);
+	n = (size_t)sprintf(text, "she said \"kill you\" ");
+	for (int i = 0; i < 5000; i++, n += sizeof(unit) - 1)
+		memcpy(text + n, unit, sizeof(unit) - 1);
+	text[n] = '\0';
+	res = classify(c, text);
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_THREAT), 0);
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_thresholds)
 {
 	vigil_classifier *c = classifier_from(scoring_rules);
@@ -992,6 +1015,7 @@ classify_suite(void)
 	tcase_add_loop_test(tc, test_rules_bad, 0, VIGIL_ARRAY_SIZE(bad_rules));
 	tcase_add_loop_test(tc, test_quotes, 0, VIGIL_ARRAY_SIZE(quoting));
 	tcase_add_test(tc, test_quote_far);
+	tcase_add_test(tc, test_quote_many);
 	tcase_add_test(tc, test_rules_long_line);
 	tcase_add_test(tc, test_rules_missing_file);
 	tcase_add_test(tc, test_default_rules);
