@@ -50,6 +50,7 @@ struct cmatch {
  * its quote rules may try to find them (reported()). */
 #define QUOTED_MAX 32
 #define QUOTE_STEPS 100000
+#define CHAIN_STEPS 65536  /* hits a rule may try (first_chain()) */
 
 struct link {
 	uint32_t hit;
@@ -415,8 +416,8 @@ placed(const struct rule *rule, size_t k, const struct hit *prev,
 
 /* Try to complete elements k.. of rule `rk` after hit `prev`, walking
  * the hits filed under each element; widens [*s, *e). With `fix`, the
- * element fk may only be that hit, and each hit tried costs one of
- * *steps: gives up when none are left. */
+ * element fk may only be that hit. Each hit tried costs one of *steps:
+ * gives up when none are left. */
 static bool
 chain(const vigil_classification *res, const struct rule *rule, uint32_t rk,
       size_t k, const struct hit *prev, size_t fk, const struct hit *fix,
@@ -567,14 +568,21 @@ candidates(const struct ruleset *rs, vigil_classification *res, size_t *nt)
 	return VIGIL_OK;
 }
 
-/* Find hits for every element of rule k in place; their span. */
+/* Find hits for every element of rule k in place; their span. Within
+ * CHAIN_STEPS hits tried: a post can hold many hits of each element and
+ * none placed right ("kill x x x x" thousands of times, then "you" as
+ * many), and the walk is quadratic in them (510 KB took 2.1 s; a 16 MiB
+ * post would have taken most of an hour). Past the bound the rule does
+ * not fire. */
 static bool
 first_chain(const vigil_classification *res, const struct rule *rule,
 	    uint32_t k, uint32_t *s, uint32_t *e)
 {
+	size_t steps = CHAIN_STEPS;
+
 	*s = UINT32_MAX;
 	*e = 0;
-	return chain(res, rule, k, 0, NULL, 0, NULL, NULL, s, e);
+	return chain(res, rule, k, 0, NULL, 0, NULL, &steps, s, e);
 }
 
 /* Quote rule k: each quotation it reports, as a span of the normalised
