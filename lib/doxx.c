@@ -58,6 +58,22 @@ static const char *const not_names[] = {
 	"different", "new", "old", "you", "i", "we", "they", "he", "she",
 	"it", "me", "him", "them", "u", "can", "will", "would", "could",
 	"should", "must", "be", "was", "is", "are", "way", "ways", "just",
+	/* Words often before a number: "age 38", "room 12", "over 50". */
+	"age", "aged", "ages", "room", "rm", "bed", "beds", "ward", "unit",
+	"gate", "bay", "exit", "page", "pg", "apt", "lot", "row", "seat",
+	"line", "bus", "code", "ext", "box", "week", "wk", "wks",
+	"grade", "form", "bill", "act", "vol", "mile", "hwy", "top", "mid",
+	"late", "next", "last", "past", "near", "over", "like", "with", "by",
+	"from", "than", "got", "get", "had", "has", "have", "not", "im", "re",
+	"as", "up", "out", "its", "but", "if", "am", "now", "been", "were",
+	"say", "back", "even", "then", "hot", "turn", "work", "go", "size",
+	"want", "paid", "many", "bet", "make", "vs", "try", "so", "wait",
+	"down", "post", "need", "when", "took", "man", "see", "what", "till",
+	"user", "hit", "take", "lost", "into", "onto", "upon", "also", "here",
+	"le", "la", "les", "un", "une", "des", "du", "de", "en", "au", "aux",
+	"et", "ou", "sur", "dans", "pour", "par", "avec", "sans", "ans",
+	"mon", "ton", "son", "ma", "ta", "sa", "nos", "vos", "ce", "cet",
+	"lit", "vers", "plus", "tous", "tout",
 };
 
 static const char *const months[] = {

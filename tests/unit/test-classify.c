@@ -867,6 +867,8 @@ static const struct {
 	{ "Dr. Lee walks her dog at 6:30 every day", true },  /* h:mm */
 	{ "her plate is G72 KLM, red Mazda", true },  /* Quebec plate */
 	{ "she takes vitamin b12 and folate daily", false },
+	{ "Dr. Lee, age 41, had her license suspended in 2019", false },
+	{ "parked by gate 14, the registration desk is in room 210", false },
 	{ "Dr Wu lives at 14 impasse des Lilas", true },
 
 	{ "Dr Patel jogs the canal path at 5:45 most mornings", true },
