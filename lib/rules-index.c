@@ -444,6 +444,17 @@ norm_vocab_word(const struct norm_vocab *v, const char *word, size_t len)
 	return false;
 }
 
+/* Words people mask out of habit, tried before the rule words: "sh*t"
+ * is "shit" before it is the rule word "shot", "s**t" "shit" before
+ * "slut". Only the same length. */
+static const char *const masked_first[] = {
+	"shit", "shits", "shitty", "fuck", "fucks", "fucked", "fucker",
+	"fuckers", "fucking", "fuckin", "cunt", "cunts", "bitch", "bitches",
+	"dick", "dicks", "cock", "cocks", "tits", "twat", "slut", "sluts",
+	"whore", "whores", "piss", "pissed", "crap", "damn", "ass", "asses",
+	"asshole", "assholes", "bastard", "bastards",
+};
+
 void
 norm_vocab_unmask(const struct norm_vocab *v, char *word, size_t len)
 {
@@ -453,6 +464,19 @@ norm_vocab_unmask(const struct norm_vocab *v, char *word, size_t len)
 		known += word[i] != '*';
 	if (known < 2)
 		return;
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(masked_first); i++) {
+		const char *w = masked_first[i];
+		size_t k = 0;
+
+		if (strlen(w) != len)
+			continue;
+		while (k < len && (word[k] == '*' || word[k] == w[k]))
+			k++;
+		if (k == len) {
+			memcpy(word, w, len);
+			return;
+		}
+	}
 	for (size_t i = 0; i < v->n; i++) {
 		const struct literal *l = &v->lits[v->ids[i]];
 		size_t wl = v->lens[i];

@@ -571,7 +571,8 @@ static const char scoring_rules[] =
 	"rule t.near threat 200: knife ~2 $you\n"
 	"rule t.gap threat 250: smash * face\n"
 	"rule t.ctx threat -500: kill* ..1 time | it\n"
-	"rule i.word insult 600: idiot | fuck\n"
+	"rule t.shot threat 400: shot ..1 $you\n"
+	"rule i.word insult 600: idiot | fuck | shit\n"
 	"rule i.more insult 600: moron\n"
 	"rule s.word sexual 300: nudes\n";
 
@@ -591,6 +592,8 @@ static const struct {
 	{ "I will kill time", 0, 0, 0 },             /* clamped at 0 */
 	{ "idiot moron", 0, 1000, 0 },               /* clamped at 1000 */
 	{ "you f*ck", 0, 600, 0 },                   /* mask resolved */
+	{ "sh*t you", 0, 600, 0 },                   /* "shit" before "shot" */
+	{ "sh0t you", 400, 0, 0 },
 	{ "send nudes", 0, 0, 300 },
 	{ "stabbbbed @someone", 400, 0, 0 },        /* stretched double */
 	{ "but @someone", 0, 0, 0 },                 /* not "butt" */
