@@ -7,7 +7,7 @@
  * States up to DENSE_DEPTH bytes deep have a full row of transitions (one
  * 64-byte cache line of 16-bit entries), so a byte there costs one table
  * look-up. Deeper states keep only their trie edges and failure link. With
- * the default rules that is 32,768 (the cap) of 62,961 states in 2 MB (58,616
+ * the default rules that is 32,768 (the cap) of 65,024 states in 2 MB (62,961 in session 17, 58,616
  * on 2026-12-07 morning; 22,600 of 30,500 in 1.4 MB on 2026-12-04; a cap of 65,536, which
  * takes all 41,361 states 12 bytes deep or less, was no faster): the states
  * a scan visits most fit in the first-level cache, nearly all it visits in
@@ -67,10 +67,13 @@ struct automaton {
 	/* The scan tables, states renumbered breadth first so the dense
 	 * (shallow) ones come first. Entries are bare state numbers; whether
 	 * a state reports is in rep[], a load beside the chain of look-ups
-	 * rather than a bit in every entry, so 16-bit entries reach 65,536
-	 * states (a flag bit cost half of them). */
+	 * rather than a bit in every entry, so 16-bit entries reach state
+	 * 65,535 (a flag bit cost half of them). A dense row only leads to
+	 * children of dense states or to shallower states, all numbered
+	 * low, so the deeper states past 65,535 cost nothing here (the
+	 * sparse records hold 32-bit numbers). */
 	uint16_t *dense16;   /* [state * NCLASS + class] for state < ndense; */
-	uint32_t *dense32;   /* 16-bit up to 65,536 states, else 32-bit */
+	uint32_t *dense32;   /* 16-bit while every entry fits, else 32-bit */
 	uint8_t *rep;        /* [scan state]: 1 when the state reports a
 			      * pattern (its own or on its dictionary chain) */
 	/* Deeper state s: one record at srec[soff[s - ndense]], its failure
@@ -211,7 +214,7 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 	const uint32_t *fail)
 {
 	size_t ns = a->nstates, nsparse, nedges = 0, e = 0;
-	uint32_t *renum = malloc(ns * sizeof(uint32_t));
+	uint32_t *renum = malloc(ns * sizeof(uint32_t)), maxdense = 0;
 
 	a->old = malloc(ns * sizeof(uint32_t));
 	if (!renum || !a->old) {
@@ -235,7 +238,17 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 			uint32_t o = a->old[s], to = a->delta[o * NCLASS + c];
 			nedges += a->depth[to] == a->depth[o] + 1;
 		}
-	if (ns <= 0x10000)
+	/* The dense rows hold only the children of dense states and
+	 * shallower states, which breadth first numbers low: 16-bit entries
+	 * do while those numbers fit, however many deeper states follow. */
+	for (size_t s = 0; s < a->ndense; s++)
+		for (int c = 0; c < NCLASS; c++) {
+			uint32_t x = renum[a->delta[a->old[s] * NCLASS + c]];
+
+			if (x > maxdense)
+				maxdense = x;
+		}
+	if (maxdense <= UINT16_MAX)
 		a->dense16 = aligned_alloc(64, a->ndense * NCLASS * sizeof(uint16_t));
 	else
 		a->dense32 = aligned_alloc(64, a->ndense * NCLASS * sizeof(uint32_t));

@@ -695,8 +695,9 @@ vigil_error automaton_build(const struct pattern *pats, size_t npats,
 			    struct automaton **out);
 void automaton_free(struct automaton *a);
 size_t automaton_states(const struct automaton *a);
-/* Whether the scan table has 16-bit entries (up to 65,536 states), the
- * faster scan. */
+/* Whether the scan table has 16-bit entries, the faster scan: while the
+ * dense states and their children number under 65,536, however many
+ * deeper states there are. */
 bool automaton_narrow(const struct automaton *a);
 /* Append every literal found in n->text to h. */
 vigil_error automaton_scan(const struct automaton *a, const struct norm *n,
