@@ -74,14 +74,15 @@ static const struct { uint16_t cp; char c; } homoglyphs[] = {
  * smirk, eyes: innuendo beside a remark on a body). In code point order. */
 static const struct { uint32_t cp; const char *word; } emoji_words[] = {
 	{ 0x2620, "skull" }, { 0x2694, "swords" }, { 0x26b0, "coffin" },
-	{ 0x1f346, "dick" }, { 0x1f351, "ass" }, { 0x1f3f9, "bow" },
+	{ 0x1f346, "dick" }, { 0x1f351, "ass" }, { 0x1f352, "cherries" }, { 0x1f3f9, "bow" },
 	{ 0x1f400, "rat" }, { 0x1f401, "rat" }, { 0x1f412, "monkey" },
 	{ 0x1f437, "pig" }, { 0x1f4a3, "bomb" },
 	{ 0x1f4a6, "cum" }, { 0x1f525, "fire" }, { 0x1f52a, "knife" },
 	{ 0x1f52b, "gun" }, { 0x1f595, "fuck" }, { 0x1f5e1, "knife" },
 	{ 0x1f440, "eyes" }, { 0x1f445, "lick" },
 	{ 0x1f602, "lol" }, { 0x1f605, "lol" }, { 0x1f606, "lol" },
-	{ 0x1f609, "wink" }, { 0x1f60f, "smirk" }, { 0x1f618, "kiss" },
+	{ 0x1f608, "smirk" }, { 0x1f609, "wink" }, { 0x1f60f, "smirk" },
+	{ 0x1f618, "kiss" },
 	{ 0x1f639, "lol" }, { 0x1f917, "hug" },
 	{ 0x1f921, "clown" }, { 0x1f923, "lol" }, { 0x1f924, "drool" },
 	{ 0x1f975, "horny" },
