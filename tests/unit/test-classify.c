@@ -48,6 +48,7 @@ static const struct {
 	{ "\xf0\x9f\x8d\x86", " dick " },
 	{ "ok \xf0\x9f\x98\x82\xf0\x9f\xa4\xa3", " ok lol lol " },      /* laughter */
 	{ "nice \xf0\x9f\x98\x89\xf0\x9f\x91\x80", " nice wink eyes " },  /* a leer */
+	{ "\xf0\x9f\x8d\x92\xf0\x9f\x98\x88", " cherries smirk " },  /* 🍒 😈 */
 	{ "(((Dr. Katz)))", " echoparens dr katz " },  /* the antisemitic echo */
 	{ "(((them))) again", " echoparens them again " },
 	{ "so who's that (((them)))", " so whos that echoparens them " }, /* across 16 bytes */
