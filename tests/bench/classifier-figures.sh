@@ -28,7 +28,7 @@ sets="domain_dev|$data/domain_dev.jsonl|
 held-out (never tuned on)|$top/tests/data/heldout.jsonl|
 held-out, hard negatives (never tuned on)|$top/tests/data/heldout-precision.jsonl|
 held-out, a security office's week (its kinds tuned on in session 18)|$top/tests/data/heldout-hs.jsonl|
-held-out, a coalition's month (never tuned on)|$top/tests/data/heldout-hw.jsonl|
+held-out, a coalition's month (misses read in session 18, not tuned on)|$top/tests/data/heldout-hw.jsonl|
 OLID test (860)|$data/public/olid_offenseval2019.jsonl|--split test
 EDOS|$data/public/edos_sexism.jsonl|
 ETHOS|$data/public/ethos_hate_violence.jsonl|
