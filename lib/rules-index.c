@@ -343,6 +343,19 @@ build_vocab(struct ruleset *rs)
 			v->ids[v->n++] = i;
 		}
 	}
+	for (v->icap = 16; v->icap < 2 * v->n; v->icap *= 2)
+		;
+	v->itab = calloc(v->icap, sizeof(uint32_t));
+	if (!v->itab)
+		return VIGIL_E_NOMEM;
+	for (size_t k = 0; k < v->n; k++) {
+		size_t i = fnv1a(FNV_BASIS, v->lits[v->ids[k]].text + 1, v->lens[k]) &
+			   (v->icap - 1);
+
+		while (v->itab[i])
+			i = (i + 1) & (v->icap - 1);
+		v->itab[i] = (uint32_t)k + 1;
+	}
 	return build_pieces(v, rs->lits, rs->nlits);
 }
 
@@ -430,17 +443,37 @@ unmask_fits(const struct literal *l, size_t wl, const char *word, size_t len)
 	return memchr(word, '*', wl) != NULL;
 }
 
+/* Is word[0..len) a one-word rule literal (exact: prefix or not), or,
+ * with `prefix`, a prefix literal ("kill*")? */
+static bool
+vocab_has(const struct norm_vocab *v, const char *word, size_t len, bool prefix)
+{
+	size_t i = fnv1a(FNV_BASIS, word, len) & (v->icap - 1);
+
+	for (; v->itab[i]; i = (i + 1) & (v->icap - 1)) {
+		size_t k = v->itab[i] - 1;
+		const struct literal *l = &v->lits[v->ids[k]];
+
+		if (v->lens[k] == len && memcmp(l->text + 1, word, len) == 0 &&
+		    (!prefix || l->prefix))
+			return true;
+	}
+	return false;
+}
+
+/* A rule word, or a word a prefix literal starts: one look-up per
+ * length, not a walk over every rule word (which libFuzzer's comparison
+ * tracing made the whole cost of the normaliser's fuzz target). */
 bool
 norm_vocab_word(const struct norm_vocab *v, const char *word, size_t len)
 {
-	for (size_t i = 0; i < v->n; i++) {
-		const struct literal *l = &v->lits[v->ids[i]];
-		size_t wl = v->lens[i];
-
-		if ((wl == len || (wl < len && l->prefix)) && l->text[1] == word[0] &&
-		    memcmp(l->text + 1, word, wl) == 0)
+	if (!v->icap || len < 3)
+		return false;
+	if (len < 64 && vocab_has(v, word, len, false))
+		return true;
+	for (size_t l = 3; l < len && l < 64; l++)
+		if (vocab_has(v, word, l, true))
 			return true;
-	}
 	return false;
 }
 

@@ -106,6 +106,7 @@ ruleset_free(struct ruleset *rs)
 		free(rs->vocab->lens);
 		free(rs->vocab->words);
 		free(rs->vocab->wtab);
+		free(rs->vocab->itab);
 	}
 	free(rs->vocab);
 	free(rs->defs);

@@ -556,6 +556,10 @@ struct norm_vocab {
 	char *words;      /* each NUL-terminated */
 	uint32_t *wtab;
 	size_t wcap;
+	/* The one-word literals of ids[] again, for norm_vocab_word(): open
+	 * addressing on the word, 1 + index into ids[], 0 when free. */
+	uint32_t *itab;
+	size_t icap;
 };
 struct norm {
 	char *text;       /* " word word ", NUL-terminated */
