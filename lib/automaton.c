@@ -206,6 +206,22 @@ outputs(struct automaton *a)
 	return VIGIL_OK;
 }
 
+/* The dense rows in 16-bit entries; false when a state number does not
+ * fit. */
+static bool
+fill_dense16(struct automaton *a, const uint32_t *renum)
+{
+	for (size_t s = 0; s < a->ndense; s++)
+		for (int c = 0; c < NCLASS; c++) {
+			uint32_t x = renum[a->delta[a->old[s] * NCLASS + c]];
+
+			if (x > UINT16_MAX)
+				return false;
+			a->dense16[s * NCLASS + c] = (uint16_t)x;
+		}
+	return true;
+}
+
 /* The scan tables, states numbered breadth first (the order of `bfs`,
  * root first). Shallow states, where a scan spends nearly all its time,
  * get a full row of transitions; a deeper state keeps only its trie edges
@@ -215,7 +231,7 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 	const uint32_t *fail)
 {
 	size_t ns = a->nstates, nsparse, nedges = 0, e = 0;
-	uint32_t *renum = malloc(ns * sizeof(uint32_t)), maxdense = 0;
+	uint32_t *renum = malloc(ns * sizeof(uint32_t));
 
 	a->old = malloc(ns * sizeof(uint32_t));
 	if (!renum || !a->old) {
@@ -241,18 +257,19 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 		}
 	/* The dense rows hold only the children of dense states and
 	 * shallower states, which breadth first numbers low: 16-bit entries
-	 * do while those numbers fit, however many deeper states follow. */
-	for (size_t s = 0; s < a->ndense; s++)
-		for (int c = 0; c < NCLASS; c++) {
-			uint32_t x = renum[a->delta[a->old[s] * NCLASS + c]];
-
-			if (x > maxdense)
-				maxdense = x;
-		}
-	if (maxdense <= UINT16_MAX)
-		a->dense16 = aligned_alloc(64, a->ndense * NCLASS * sizeof(uint16_t));
-	else
+	 * do while those numbers fit, however many deeper states follow.
+	 * Filled once in the 16-bit table; only if a number does not fit,
+	 * again in a 32-bit one. */
+	a->dense16 = aligned_alloc(64, a->ndense * NCLASS * sizeof(uint16_t));
+	if (a->dense16 && !fill_dense16(a, renum)) {
+		free(a->dense16);
+		a->dense16 = NULL;
 		a->dense32 = aligned_alloc(64, a->ndense * NCLASS * sizeof(uint32_t));
+		for (size_t s = 0; a->dense32 && s < a->ndense; s++)
+			for (int c = 0; c < NCLASS; c++)
+				a->dense32[s * NCLASS + c] =
+					renum[a->delta[a->old[s] * NCLASS + c]];
+	}
 	a->rep = malloc(ns);
 	a->soff = malloc((nsparse ? nsparse : 1) * sizeof(uint32_t));
 	a->srec = malloc((2 * nsparse + 2 * nedges + 1) * sizeof(uint32_t));
@@ -262,15 +279,6 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 	}
 	for (size_t s = 0; s < ns; s++)
 		a->rep[s] = a->flag[a->old[s]];
-	for (size_t s = 0; s < a->ndense; s++)
-		for (int c = 0; c < NCLASS; c++) {
-			uint32_t x = renum[a->delta[a->old[s] * NCLASS + c]];
-
-			if (a->dense16)
-				a->dense16[s * NCLASS + c] = (uint16_t)x;
-			else
-				a->dense32[s * NCLASS + c] = x;
-		}
 	for (size_t s = a->ndense; s < ns; s++) {
 		uint32_t o = a->old[s], *rec = &a->srec[e];
 
