@@ -7,7 +7,7 @@
  * States up to DENSE_DEPTH bytes deep have a full row of transitions (one
  * 64-byte cache line of 16-bit entries), so a byte there costs one table
  * look-up. Deeper states keep only their trie edges and failure link. With
- * the default rules that is 32,768 (the cap) of 69,373 states in 2 MB
+ * the default rules that is 32,768 (the cap) of 69,059 states in 2 MB
  * (62,961 in session 17, 58,616 on 2026-12-07 morning; 22,600 of 30,500
  * in 1.4 MB on 2026-12-04; a cap of 65,536, which
  * takes all 41,361 states 12 bytes deep or less, was no faster): the states
