@@ -70,7 +70,7 @@ reader_next(struct reader *r, const char **line, size_t *len, bool *toolong)
 	}
 }
 
-enum mode { MODE_JSON, MODE_LINES, MODE_EXPLAIN, MODE_EVAL };
+enum mode { MODE_JSON, MODE_LINES, MODE_EXPLAIN, MODE_EVAL, MODE_NORMALIZED };
 
 struct counts {
 	unsigned long tp, fp, fn, tn;
@@ -253,6 +253,21 @@ one_line(struct run *run, unsigned long lineno, const char *line, size_t len)
 		}
 		printf("{\"id\":%s,%s\n", idtext, out + 1);
 		break;
+	case MODE_NORMALIZED: {
+		size_t nlen;
+		const char *nt = vigil_classification_normalized(run->res, &nlen);
+		json_t *o = json_pack("{s:O,s:s%}", "id", id ? id : json_null(),
+				      "normalized", nt, nlen);
+
+		out = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		if (!out) {
+			reject(run, lineno, "out of memory");
+			break;
+		}
+		puts(out);
+		break;
+	}
 	}
 out:
 	free(idtext);
@@ -307,6 +322,7 @@ cmd_classify(struct ctl *ctl, int argc, char **argv)
 		{ "split", required_argument, NULL, 's' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "target", required_argument, NULL, 'T' },
+		{ "normalized", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run run = { .mode = MODE_JSON, .name = "<stdin>" };
@@ -315,7 +331,7 @@ cmd_classify(struct ctl *ctl, int argc, char **argv)
 	char *thresholds[VIGIL_CATEGORY_COUNT] = { 0 };
 	char **targets = NULL;
 	size_t nthr = 0, ntargets = 0, len;
-	bool explain_mode = false, toolong;
+	bool explain_mode = false, normalized = false, toolong;
 	int c, rc = EXIT_OK;
 	vigil_error r;
 
@@ -324,6 +340,7 @@ cmd_classify(struct ctl *ctl, int argc, char **argv)
 		switch (c) {
 		case 'l': run.lines = true; break;
 		case 'x': explain_mode = true; break;
+		case 'n': normalized = true; break;
 		case 'r': rules = optarg; break;
 		case 'e': eval = optarg; break;
 		case 's': run.split = optarg; break;
@@ -347,11 +364,13 @@ cmd_classify(struct ctl *ctl, int argc, char **argv)
 			return ctl_usage(ctl_find("classify"));
 		}
 	}
-	if (optind + 1 < argc || (eval && (optind < argc || run.lines || explain_mode))) {
+	if (optind + 1 < argc || (eval && (optind < argc || run.lines || explain_mode)) ||
+	    (normalized && (eval || run.lines || explain_mode))) {
 		free(targets);
 		return ctl_usage(ctl_find("classify"));
 	}
-	run.mode = eval ? MODE_EVAL : explain_mode ? MODE_EXPLAIN :
+	run.mode = eval ? MODE_EVAL : normalized ? MODE_NORMALIZED :
+		   explain_mode ? MODE_EXPLAIN :
 		   run.lines ? MODE_LINES : MODE_JSON;
 	r = vigil_classifier_new(rules, &run.c, run.errbuf);
 	if (r != VIGIL_OK) {

@@ -36,7 +36,8 @@ static const struct ctl_command commands[] = {
 	  "fetch posts from a platform as ingest lines",
 	  cmd_fetch },
 	{ "classify", "[--lines] [--explain] [--rules PATH] [--threshold CAT=N]... [--target NAME]... [FILE]\n"
-	  "       vigilctl classify [--rules PATH] [--split NAME] --eval FILE.jsonl",
+	  "       vigilctl classify [--rules PATH] [--split NAME] --eval FILE.jsonl\n"
+	  "       vigilctl classify [--rules PATH] --normalized [FILE]",
 	  "Label posts (JSONL {\"id\",\"text\"} or --lines) as threat, sexual, doxxing, hate, insult",
 	  cmd_classify },
 	{ "annotate", "SEQ --status reviewed|false_positive|escalated|reported|note [--text TEXT] "

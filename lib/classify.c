@@ -33,15 +33,23 @@ struct target {
 struct vigil_classifier {
 	struct ruleset rs;
 	struct automaton *ac;
+	struct model *model;      /* NULL when the rules came without one */
 	int threshold[CAT_N];
 	char engine[128];
 	struct target *targets;   /* sorted by clinician */
 	size_t ntargets, atargets;
 };
 
+/* A match of the model (model.c) rather than of a rule. */
+#define MODEL_RULE UINT32_MAX
+static const char *const model_ids[CAT_N] = {
+	"model.threat", "model.sexual", "model.doxxing", "model.hate", "model.insult",
+};
+
 struct cmatch {
 	int cat;
-	uint32_t rule;
+	uint32_t rule;    /* or MODEL_RULE */
+	int weight;
 	size_t start, end;
 	bool quoted;      /* inside a reported quotation: counted for nothing */
 };
@@ -74,6 +82,7 @@ struct vigil_classification {
 	uint32_t run;                /* runs since seen[] was cleared */
 	struct norm norm;
 	struct hits hits;
+	struct model_scratch ms;
 };
 
 const char *
@@ -84,15 +93,33 @@ vigil_category_name(vigil_category cat)
 
 /* Read one rules file, or every *.rules file of a directory in name
  * order, into rs; the bytes also go to `all` for the hash. */
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
 static int
 rules_filter(const struct dirent *d)
 {
-	size_t n = strlen(d->d_name);
-	return n > 6 && strcmp(d->d_name + n - 6, ".rules") == 0;
+	return ends_with(d->d_name, ".rules") || ends_with(d->d_name, ".model");
+}
+
+/* Rules, or the model when `name` ends in .model (one per classifier). */
+static vigil_error
+parse_one(vigil_classifier *c, const char *name, const char *data, size_t len,
+	  char *errbuf)
+{
+	if (!ends_with(name, ".model"))
+		return ruleset_parse(&c->rs, name, data, len, errbuf);
+	if (c->model)
+		return vigil_fail(errbuf, VIGIL_E_PARSE, "%s: a second model", name);
+	return model_parse(&c->model, name, data, len, errbuf);
 }
 
 static vigil_error
-load_one(struct ruleset *rs, struct vbuf *all, const char *path, char *errbuf)
+load_one(vigil_classifier *c, struct vbuf *all, const char *path, char *errbuf)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -100,7 +127,7 @@ load_one(struct ruleset *rs, struct vbuf *all, const char *path, char *errbuf)
 
 	r = vigil_read_file(path, RULES_FILE_MAX, &data, &len, errbuf);
 	if (r == VIGIL_OK)
-		r = ruleset_parse(rs, path, data, len, errbuf);
+		r = parse_one(c, path, data, len, errbuf);
 	if (r == VIGIL_OK && vbuf_add(all, data, len) != VIGIL_OK)
 		r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
 	free(data);
@@ -108,7 +135,7 @@ load_one(struct ruleset *rs, struct vbuf *all, const char *path, char *errbuf)
 }
 
 static vigil_error
-load_path(struct ruleset *rs, struct vbuf *all, const char *path, char *errbuf)
+load_path(vigil_classifier *c, struct vbuf *all, const char *path, char *errbuf)
 {
 	struct dirent **names = NULL;
 	struct stat st;
@@ -127,14 +154,14 @@ load_path(struct ruleset *rs, struct vbuf *all, const char *path, char *errbuf)
 			if (r == VIGIL_OK && asprintf(&p, "%s/%s", path, names[i]->d_name) < 0)
 				r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
 			if (r == VIGIL_OK)
-				r = load_one(rs, all, p, errbuf);
+				r = load_one(c, all, p, errbuf);
 			free(p);
 			free(names[i]);
 		}
 		free(names);
 		return r;
 	}
-	return load_one(rs, all, path, errbuf);
+	return load_one(c, all, path, errbuf);
 }
 
 vigil_error
@@ -153,11 +180,11 @@ vigil_classifier_new(const char *rules_path, vigil_classifier **out,
 	ruleset_init(&c->rs);
 	vbuf_init(&all, RULES_FILE_MAX * 4);
 	if (rules_path) {
-		r = load_path(&c->rs, &all, rules_path, errbuf);
+		r = load_path(c, &all, rules_path, errbuf);
 	} else {
 		for (size_t i = 0; i < rules_default_n && r == VIGIL_OK; i++) {
-			r = ruleset_parse(&c->rs, rules_default[i].name, rules_default[i].text,
-					  rules_default[i].len, errbuf);
+			r = parse_one(c, rules_default[i].name, rules_default[i].text,
+				      rules_default[i].len, errbuf);
 			if (r == VIGIL_OK)
 				r = vbuf_add(&all, rules_default[i].text, rules_default[i].len);
 		}
@@ -214,6 +241,7 @@ vigil_classifier_free(vigil_classifier *c)
 	if (!c)
 		return;
 	automaton_free(c->ac);
+	model_free(c->model);
 	ruleset_free(&c->rs);
 	for (size_t i = 0; i < c->ntargets; i++) {
 		free(c->targets[i].clinician);
@@ -390,6 +418,7 @@ vigil_classification_free(vigil_classification *r)
 	if (!r)
 		return;
 	norm_free(&r->norm);
+	model_scratch_free(&r->ms);
 	free(r->hits.v);
 	free(r->m);
 	free(r->mask);
@@ -449,8 +478,8 @@ chain(const vigil_classification *res, const struct rule *rule, uint32_t rk,
 }
 
 static vigil_error
-match_add(vigil_classification *res, int cat, uint32_t rule, size_t s,
-	  size_t e)
+match_add(vigil_classification *res, int cat, uint32_t rule, int weight,
+	  size_t s, size_t e)
 {
 	if (res->nm == res->am) {
 		size_t a = res->am ? res->am * 2 : 16;
@@ -460,7 +489,7 @@ match_add(vigil_classification *res, int cat, uint32_t rule, size_t s,
 		res->m = m;
 		res->am = a;
 	}
-	res->m[res->nm++] = (struct cmatch){ cat, rule, s, e, false };
+	res->m[res->nm++] = (struct cmatch){ cat, rule, weight, s, e, false };
 	return VIGIL_OK;
 }
 
@@ -633,9 +662,17 @@ score(const vigil_classifier *c, vigil_classification *res)
 		if (r == VIGIL_OK && rule->qelem >= 0)
 			reported(res, rs, k, q, &nq, &steps);
 		else if (r == VIGIL_OK && first_chain(res, rule, k, &s, &e))
-			r = match_add(res, rule->cat, k, s, e);  /* offsets below */
+			r = match_add(res, rule->cat, k, rule->weight, s, e);  /* offsets below */
 		for (size_t el = 0; el < rule->nelem; el++)
 			res->head[k << 3 | el] = UINT32_MAX;
+	}
+	if (r == VIGIL_OK && c->model) {
+		struct model_out mo[CAT_N];
+
+		r = model_score(c->model, n, &res->ms, mo);
+		for (int i = 0; i < CAT_N && r == VIGIL_OK; i++)
+			if (mo[i].weight > 0)
+				r = match_add(res, i, MODEL_RULE, mo[i].weight, mo[i].s, mo[i].e);
 	}
 	if (r != VIGIL_OK)
 		return r;
@@ -647,14 +684,13 @@ score(const vigil_classifier *c, vigil_classification *res)
 	 * into one ("wrote: "I will") is about what is already discounted. */
 	for (size_t i = 0; i < res->nm; i++) {
 		struct cmatch *m = &res->m[i];
-		const struct rule *rule = &rs->rules[m->rule];
 
 		for (size_t j = 0; j < nq && !m->quoted; j++)
 			m->quoted = q[j].s < m->end && m->start < q[j].e;
-		if (!m->quoted && rule->weight > 0)
-			pos[rule->cat] += rule->weight;
+		if (!m->quoted && m->weight > 0)
+			pos[m->cat] += m->weight;
 		else if (!m->quoted)
-			neg[rule->cat] += rule->weight;
+			neg[m->cat] += m->weight;
 		m->start = n->start[m->start];
 		m->end = n->start[m->end];
 	}
@@ -752,22 +788,30 @@ vigil_classification_match(const vigil_classification *r, size_t i,
 			   vigil_category *cat, const char **rule, int *weight,
 			   size_t *start, size_t *end)
 {
-	const struct rule *ru;
+	const struct cmatch *m;
 
 	if (i >= r->nm)
 		return VIGIL_E_NOTFOUND;
-	ru = &r->c->rs.rules[r->m[i].rule];
+	m = &r->m[i];
 	if (cat)
-		*cat = (vigil_category)r->m[i].cat;
+		*cat = (vigil_category)m->cat;
 	if (rule)
-		*rule = ru->id;
+		*rule = m->rule == MODEL_RULE ? model_ids[m->cat] : r->c->rs.rules[m->rule].id;
 	if (weight)
-		*weight = r->m[i].quoted ? 0 : ru->weight;
+		*weight = m->quoted ? 0 : m->weight;
 	if (start)
 		*start = r->m[i].start;
 	if (end)
 		*end = r->m[i].end;
 	return VIGIL_OK;
+}
+
+const char *
+vigil_classification_normalized(const vigil_classification *r, size_t *len)
+{
+	if (len)
+		*len = r->norm.text ? r->norm.len : 0;
+	return r->norm.text ? r->norm.text : "";
 }
 
 const char *

@@ -684,6 +684,35 @@ bool norm_vocab_word(const struct norm_vocab *v, const char *word, size_t len);
 /* Is word[0..len) one of the words of a rule phrase (two letters or more)? */
 bool norm_vocab_piece(const struct norm_vocab *v, const char *word, size_t len);
 
+/* model.c: a linear model over the words of the normalised text. */
+struct model;
+struct mfeat {
+	uint32_t f, count;
+	uint32_t s, e;         /* first place, normalised text [s, e) */
+	double v;              /* its TF-IDF value */
+};
+struct model_scratch {
+	uint64_t *seen;        /* per feature: run << 32 | index in f[] */
+	size_t nseen;
+	uint32_t run;
+	struct mfeat *f;
+	size_t nf, af;
+};
+struct model_out {
+	double p;              /* the probability, for a category it has */
+	int weight;            /* 0..1000 added to the score; 0 below `from` */
+	uint32_t s, e;         /* the feature that weighed most, normalised */
+};
+/* Parse a model file; errbuf names file and line on failure. */
+vigil_error model_parse(struct model **out, const char *file, const char *data,
+			size_t len, char *errbuf);
+void model_free(struct model *m);
+size_t model_features(const struct model *m);
+/* Score the normalised text of a post for each category. */
+vigil_error model_score(const struct model *m, const struct norm *n,
+			struct model_scratch *sc, struct model_out out[CAT_N]);
+void model_scratch_free(struct model_scratch *sc);
+
 /* automaton.c: Aho-Corasick over normalised text. */
 struct hit {
 	uint32_t lit;

@@ -556,6 +556,13 @@ VIGIL_EXPORT vigil_error vigil_classification_match(const vigil_classification *
 						    const char **rule, int *weight,
 						    size_t *start, size_t *end);
 
+/* The text of the last post as the rules and the model see it: NFKC,
+ * case-folded, de-obfuscated words, one space between them and at each
+ * end. Owned by r, valid until its next run; *len gets its length. For
+ * rule authors, and for training a model (contrib/train-model.py). */
+VIGIL_EXPORT const char *vigil_classification_normalized(const vigil_classification *r,
+							 size_t *len);
+
 /* The result as compact JSON: {"engine"?, "scores", "labels", "matches"}
  * with the meaning of the evidence format's `classification` object
  * (matches hold only rules of positive weight). Caller frees; NULL when

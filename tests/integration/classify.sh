@@ -79,15 +79,37 @@ echo x | "$VIGILCTL" classify --rules "$tmp/broken.rules" > /dev/null 2> "$tmp/r
 [ "$rc" -eq 4 ] || fail "broken rules: exit $rc, want 4"
 grep -q 'broken.rules:2: expected' "$tmp/rules.err" || fail "broken rules: no file:line"
 
+# The model: a rules directory may hold one; a broken one is rejected
+# with file and line, and the default one counts where no rule does.
+mkdir "$tmp/broken-model"
+cp "$VIGIL_SRC"/rules/*.rules "$tmp/broken-model/"
+printf 'model 1\ncategories threat\nbias 0\nfrom 0.6\nf 1 x kill\n' > "$tmp/broken-model/x.model"
+rc=0
+echo '{"text":"x"}' | "$VIGILCTL" classify --rules "$tmp/broken-model" > /dev/null 2> "$tmp/model.err" || rc=$?
+[ "$rc" -eq 4 ] || fail "broken model: exit $rc, want 4"
+grep -q 'x.model:5: .x. is not a number' "$tmp/model.err" || fail "broken model: no file:line"
+echo '{"id":"m","text":"Dr. Ames, lock your doors tonight."}' | "$VIGILCTL" classify > "$tmp/model.out" ||
+	fail "model: exit $?"
+grep -q '"labels":\["threat"\].*"rule":"model.threat"' "$tmp/model.out" ||
+	{ cat "$tmp/model.out"; fail "the default model did not count"; }
+printf '{"id":7,"text":"K1LL  y.o.u"}\n' | "$VIGILCTL" classify --normalized > "$tmp/norm.out" ||
+	fail "--normalized: exit $?"
+[ "$(cat "$tmp/norm.out")" = '{"id":7,"normalized":" kill you "}' ] ||
+	{ cat "$tmp/norm.out"; fail "--normalized: unexpected output"; }
+
 # A clinician's names count as the target with --target, and only then;
-# a bare surname stays an ordinary word.
+# a bare surname stays an ordinary word. The rules alone: targets are the
+# rules' business (the model weighs "shoot" in "shoot roe" by itself).
+mkdir "$tmp/rules-only"
+cp "$VIGIL_SRC"/rules/*.rules "$tmp/rules-only/"
 printf '%s\n' "kill jane roe" "stab J.a.n.e R0e" "slap Jane Roe" "roe v wade" "shoot roe" \
 	> "$tmp/names.txt"
-"$VIGILCTL" classify --lines --target "Dr. Jane Roe" "$tmp/names.txt" > "$tmp/names.out" ||
-	fail "--target: exit $?"
+"$VIGILCTL" classify --lines --rules "$tmp/rules-only" --target "Dr. Jane Roe" \
+	"$tmp/names.txt" > "$tmp/names.out" || fail "--target: exit $?"
 [ "$(cat "$tmp/names.out")" = "$(printf 'threat\nthreat\nthreat\n\n\n')" ] ||
 	{ cat "$tmp/names.out"; fail "--target: names not taken as the target"; }
-"$VIGILCTL" classify --lines "$tmp/names.txt" > "$tmp/nonames.out" || fail "no --target: exit $?"
+"$VIGILCTL" classify --lines --rules "$tmp/rules-only" "$tmp/names.txt" > "$tmp/nonames.out" ||
+	fail "no --target: exit $?"
 grep -q threat "$tmp/nonames.out" && { cat "$tmp/nonames.out"; fail "a name is a target without --target"; }
 rc=0
 "$VIGILCTL" classify --lines --target "..." "$tmp/names.txt" > /dev/null 2>&1 || rc=$?

@@ -1000,6 +1000,196 @@ START_TEST(test_sleep_wake)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* The linear model (model.c)                                          */
+/* ------------------------------------------------------------------ */
+
+/* A directory holding a rules file and, if not NULL, m.model: a
+ * classifier loads both from it. Caller removes it (rmdir_model()). */
+static char *
+model_dir(const char *model)
+{
+	char *dir = strdup("/tmp/vigil-test-model-XXXXXX"), path[256];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.rules", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("rule z.never insult 100: zzyzx\n", f);
+	fclose(f);
+	if (model) {
+		snprintf(path, sizeof(path), "%s/m.model", dir);
+		f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(model, f);
+		fclose(f);
+	}
+	return dir;
+}
+
+static void
+rmdir_model(char *dir)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/a.rules", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/m.model", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/n.model", dir);
+	unlink(path);
+	rmdir(dir);
+	free(dir);
+}
+
+#define MODEL_HEAD "model 1\ncategories threat\nbias -1\nfrom 0.5\n"
+static const char tiny_model[] =
+	"# a comment\n" MODEL_HEAD
+	"f 2 3 kill\n"
+	"f 1 1 you\n"
+	"f 1 2 kill you\n";
+
+/* The arithmetic of lib/model.c's comment, worked by hand:
+ * "i kill you" has kill (2), you (1) and "kill you" (1), so
+ * z = -1 + (2*3 + 1*1 + 1*2) / sqrt(6) = 2.674, p = 0.9355, and the
+ * model adds (p - 0.5) / 0.5 * 1000 = 871 with "kill" the span shown.
+ * "kill kill you": kill counts (1 + ln 2) * 2, so p = 0.9299, 860.
+ * "you" alone: p = 0.5 exactly, not above `from`: nothing. */
+START_TEST(test_model_score)
+{
+	static const struct {
+		const char *text;
+		int score;
+		const char *span;
+	} cases[] = {
+		{ "I kill you", 871, "kill" },
+		{ "Kill, kill YOU", 860, "Kill" },
+		{ "you", 0, NULL },
+		{ "someone else entirely", 0, NULL },
+		{ "you kill", 788, "kill" },  /* no pair: -1 + 7/sqrt(5), p 0.894 */
+	};
+	char *dir = model_dir(tiny_model), errbuf[VIGIL_ERRBUF_SIZE] = "";
+	vigil_classifier *c = NULL;
+
+	ck_assert_msg(vigil_classifier_new(dir, &c, errbuf) == VIGIL_OK, "%s", errbuf);
+	for (size_t i = 0; i < VIGIL_ARRAY_SIZE(cases); i++) {
+		vigil_classification *res = classify(c, cases[i].text);
+		char *span = matched(res, cases[i].text, "model.threat");
+		int want = cases[i].score;
+
+		ck_assert_msg(vigil_classification_score(res, VIGIL_THREAT) == want,
+			      "'%s': threat %d, want %d", cases[i].text,
+			      vigil_classification_score(res, VIGIL_THREAT), want);
+		if (cases[i].span)
+			ck_assert_str_eq(span ? span : "(none)", cases[i].span);
+		else
+			ck_assert_ptr_null(span);
+		free(span);
+		vigil_classification_free(res);
+	}
+	vigil_classifier_free(c);
+	rmdir_model(dir);
+}
+END_TEST
+
+static const struct {
+	const char *text;
+	const char *error;
+} bad_models[] = {
+	{ "categories threat\n", "m.model:1: expected 'model 1' first" },
+	{ "model 2\n", "m.model:1: expected 'model 1' first" },
+	{ "model 1\ncategories threat nosuch\n", "m.model:2: unknown category 'nosuch'" },
+	{ "model 1\ncategories threat threat\n", "m.model:2: category 'threat' twice" },
+	{ "model 1\nf 1 1 kill\n", "m.model:2: 'f' before 'categories'" },
+	{ "model 1\ncategories threat\nbias x\n", "m.model:3: 'x' is not a number" },
+	{ "model 1\ncategories threat\nbias nan\n", "m.model:3: 'nan' is not a number" },
+	{ "model 1\ncategories threat\nbias 1 2\n", "m.model:3: 'bias' wants 1 numbers" },
+	{ "model 1\ncategories threat\nbias 0\nfrom 1.5\n",
+	  "m.model:4: 'from' wants a probability" },
+	{ MODEL_HEAD "f 1 2\n", "m.model:5: 'f' wants 2 numbers and one or two words" },
+	{ MODEL_HEAD "f 1 2 a b c\n", "m.model:5: 'f' wants 2 numbers" },
+	{ MODEL_HEAD "f 0 2 kill\n", "m.model:5: idf '0' must be above 0" },
+	{ MODEL_HEAD "f 1 2 k\001ll\n", "m.model:5: a word must be 1 to 64 bytes" },
+	{ MODEL_HEAD "frob 1\n", "m.model:5: unknown record 'frob'" },
+	{ MODEL_HEAD "f 1 1 kill\nf 1 2 kill\n", "m.model: feature 'kill' given twice" },
+	{ MODEL_HEAD "f 1 1 kill\nf 1 2 kill you\n",
+	  "m.model: feature 'kill you': each of its words must be a feature too" },
+	{ "model 1\ncategories threat\nbias 0\n", "'categories', 'bias' and 'from' are required" },
+	{ "# nothing\n", "m.model: empty model" },
+	{ "model 1\n\xff\n", "m.model: not UTF-8 text" },
+};
+
+START_TEST(test_model_bad)
+{
+	char *dir = model_dir(bad_models[_i].text), errbuf[VIGIL_ERRBUF_SIZE] = "";
+	vigil_classifier *c = NULL;
+
+	ck_assert_int_eq(vigil_classifier_new(dir, &c, errbuf), VIGIL_E_PARSE);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(errbuf, bad_models[_i].error), "got '%s', want '%s'",
+		      errbuf, bad_models[_i].error);
+	rmdir_model(dir);
+}
+END_TEST
+
+/* The model is part of what judged a post: the engine's hash covers it;
+ * one model per classifier. */
+START_TEST(test_model_engine)
+{
+	char *a = model_dir(tiny_model), *b = model_dir(NULL), *two = model_dir(tiny_model);
+	char errbuf[VIGIL_ERRBUF_SIZE] = "", path[256];
+	vigil_classifier *ca = NULL, *cb = NULL, *c2 = NULL;
+	FILE *f;
+
+	ck_assert_int_eq(vigil_classifier_new(a, &ca, errbuf), VIGIL_OK);
+	ck_assert_int_eq(vigil_classifier_new(b, &cb, errbuf), VIGIL_OK);
+	ck_assert_str_ne(vigil_classifier_engine(ca), vigil_classifier_engine(cb));
+	snprintf(path, sizeof(path), "%s/n.model", two);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(tiny_model, f);
+	fclose(f);
+	ck_assert_int_eq(vigil_classifier_new(two, &c2, errbuf), VIGIL_E_PARSE);
+	ck_assert_ptr_nonnull(strstr(errbuf, "n.model: a second model"));
+	vigil_classifier_free(ca);
+	vigil_classifier_free(cb);
+	rmdir_model(a);
+	rmdir_model(b);
+	rmdir_model(two);
+}
+END_TEST
+
+/* The default model catches what no default rule names, and says where;
+ * the rules' contexts still lower it. */
+START_TEST(test_model_default)
+{
+	static const char text[] = "Dr. Ames, lock your doors tonight.";
+	char errbuf[VIGIL_ERRBUF_SIZE] = "";
+	vigil_classifier *c = NULL;
+	vigil_classification *res;
+	char *span;
+	size_t n = 0;
+
+	ck_assert_int_eq(vigil_classifier_new(NULL, &c, errbuf), VIGIL_OK);
+	res = classify(c, text);
+	ck_assert(vigil_classification_label(res, VIGIL_THREAT));
+	for (size_t i = 0; i < vigil_classification_matches(res); i++) {
+		const char *id;
+		vigil_classification_match(res, i, NULL, &id, NULL, NULL, NULL);
+		n += strncmp(id, "model.", 6) != 0;
+	}
+	ck_assert_uint_eq(n, 0);  /* the model alone */
+	span = matched(res, text, "model.threat");
+	ck_assert_str_eq(span ? span : "(none)", "tonight");
+	free(span);
+	ck_assert_str_eq(vigil_classification_normalized(res, NULL),
+			 " dr ames lock your doors tonight ");
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
 START_TEST(test_category_names)
 {
 	ck_assert_str_eq(vigil_category_name(VIGIL_THREAT), "threat");
@@ -1042,6 +1232,13 @@ classify_suite(void)
 	tcase_add_loop_test(tc, test_spans, 0, VIGIL_ARRAY_SIZE(spans));
 	tcase_add_test(tc, test_classify_errors);
 	tcase_add_loop_test(tc, test_doxx, 0, VIGIL_ARRAY_SIZE(doxx));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("model");
+	tcase_add_test(tc, test_model_score);
+	tcase_add_loop_test(tc, test_model_bad, 0, VIGIL_ARRAY_SIZE(bad_models));
+	tcase_add_test(tc, test_model_engine);
+	tcase_add_test(tc, test_model_default);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("json");
