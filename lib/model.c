@@ -185,6 +185,10 @@ fields(char *line, char **f, size_t max)
 	return n;
 }
 
+/* A number of the file: finite, and small enough that no sum over a
+ * post's features can overflow. */
+#define MODEL_NUMBER_MAX 1e6
+
 static bool
 number(const char *s, double *v)
 {
@@ -192,7 +196,8 @@ number(const char *s, double *v)
 
 	errno = 0;
 	*v = strtod(s, &end);
-	return end != s && *end == '\0' && errno == 0 && isfinite(*v);
+	return end != s && *end == '\0' && errno == 0 && isfinite(*v) &&
+	       fabs(*v) <= MODEL_NUMBER_MAX;
 }
 
 static bool
@@ -323,7 +328,8 @@ model_parse(struct model **out, const char *file, const char *data,
 				     nnum, is_f ? " and one or two words" : "");
 			for (size_t i = 0; i < nnum; i++)
 				if (!number(f[1 + i], &v[i]))
-					FAIL("%s:%zu: '%s' is not a number", file, lineno, f[1 + i]);
+					FAIL("%s:%zu: '%s' is not a number within +-1e6", file,
+					     lineno, f[1 + i]);
 			if (strcmp(f[0], "from") == 0) {
 				if (from)
 					FAIL("%s:%zu: 'from' given twice", file, lineno);

@@ -1104,6 +1104,7 @@ static const struct {
 	{ "model 1\nf 1 1 kill\n", "m.model:2: 'f' before 'categories'" },
 	{ "model 1\ncategories threat\nbias x\n", "m.model:3: 'x' is not a number" },
 	{ "model 1\ncategories threat\nbias nan\n", "m.model:3: 'nan' is not a number" },
+	{ "model 1\ncategories threat\nbias 1e7\n", "m.model:3: '1e7' is not a number within +-1e6" },
 	{ "model 1\ncategories threat\nbias 1 2\n", "m.model:3: 'bias' wants 1 numbers" },
 	{ "model 1\ncategories threat\nbias 0\nfrom 1.5\n",
 	  "m.model:4: 'from' wants a probability" },
