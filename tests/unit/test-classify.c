@@ -1161,11 +1161,12 @@ START_TEST(test_model_engine)
 }
 END_TEST
 
-/* The default model catches what no default rule names, and says where;
- * the rules' contexts still lower it. */
+/* The default model catches what no default rule names, and says where.
+ * (The sentence is one the default model of session 19 scores 587 and no
+ * rule matches; a retrained model may need another.) */
 START_TEST(test_model_default)
 {
-	static const char text[] = "Dr. Ames, lock your doors tonight.";
+	static const char text[] = "Dr. Ames won't see spring if she keeps this up.";
 	char errbuf[VIGIL_ERRBUF_SIZE] = "";
 	vigil_classifier *c = NULL;
 	vigil_classification *res;
@@ -1182,10 +1183,10 @@ START_TEST(test_model_default)
 	}
 	ck_assert_uint_eq(n, 0);  /* the model alone */
 	span = matched(res, text, "model.threat");
-	ck_assert_str_eq(span ? span : "(none)", "tonight");
+	ck_assert_str_eq(span ? span : "(none)", "won't");
 	free(span);
 	ck_assert_str_eq(vigil_classification_normalized(res, NULL),
-			 " dr ames lock your doors tonight ");
+			 " dr ames wont see spring if she keeps this up ");
 	vigil_classification_free(res);
 	vigil_classifier_free(c);
 }
