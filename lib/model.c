@@ -48,7 +48,10 @@ struct mslot {
 
 struct model {
 	size_t nfeat;
-	char **key;          /* [feature]: "word" or "word word" */
+	char **key;          /* [feature]: "word" or "word word", in arena */
+	char *arena;         /* the keys, each NUL-terminated */
+	size_t alen, acap;
+	uint32_t *koff;      /* [feature]: its key in arena, while parsing */
 	uint16_t *klen;
 	float *idf;          /* [feature] */
 	float *w;            /* [feature * CAT_N + cat] */
@@ -68,9 +71,9 @@ model_free(struct model *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->nfeat; i++)
-		free(m->key[i]);
 	free(m->key);
+	free(m->arena);
+	free(m->koff);
 	free(m->klen);
 	free(m->idf);
 	free(m->w);
@@ -189,11 +192,60 @@ fields(char *line, char **f, size_t max)
  * post's features can overflow. */
 #define MODEL_NUMBER_MAX 1e6
 
+/* Exact powers of ten: a mantissa of 15 digits or fewer times or over
+ * one of these is rounded once, so equals strtod()'s result. */
+static const double exact10[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* The numbers the trainer writes ("-0.269217", "1.2e-05"), without
+ * strtod() (a third of the time to load the model); false when s is of
+ * another form, for strtod() to judge. */
+static bool
+number_fast(const char *s, double *v)
+{
+	uint64_t mant = 0;
+	int digits = 0, exp10 = 0, e = 0;
+	bool neg = *s == '-', eneg = false;
+
+	s += neg;
+	if (!(*s >= '0' && *s <= '9'))
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++, digits++)
+		mant = mant * 10 + (uint64_t)(*s - '0');
+	if (*s == '.') {
+		s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return false;
+		for (; *s >= '0' && *s <= '9'; s++, digits++, exp10--)
+			mant = mant * 10 + (uint64_t)(*s - '0');
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		eneg = *s == '-';
+		s += *s == '-' || *s == '+';
+		if (!(*s >= '0' && *s <= '9'))
+			return false;
+		for (; *s >= '0' && *s <= '9' && e < 1000; s++)
+			e = e * 10 + (*s - '0');
+		exp10 += eneg ? -e : e;
+	}
+	if (*s || digits > 15 || exp10 < -22 || exp10 > 22)
+		return false;
+	*v = exp10 < 0 ? (double)mant / exact10[-exp10] : (double)mant * exact10[exp10];
+	if (neg)
+		*v = -*v;
+	return true;
+}
+
 static bool
 number(const char *s, double *v)
 {
 	char *end;
 
+	if (number_fast(s, v))
+		return fabs(*v) <= MODEL_NUMBER_MAX;
 	errno = 0;
 	*v = strtod(s, &end);
 	return end != s && *end == '\0' && errno == 0 && isfinite(*v) &&
@@ -217,17 +269,30 @@ static vigil_error
 add_feature(struct model *m, double idf, const double *w, const char *w1,
 	    const char *w2)
 {
+	size_t l1 = strlen(w1), l2 = w2 ? strlen(w2) : 0, kl = l1 + (w2 ? 1 + l2 : 0);
 	char *k;
 
+	if (m->alen + kl + 1 > m->acap) {
+		size_t a = m->acap ? m->acap * 2 : 65536;
+		char *v;
+
+		while (a < m->alen + kl + 1)
+			a *= 2;
+		v = realloc(m->arena, a);
+		if (!v)
+			return VIGIL_E_NOMEM;
+		m->arena = v;
+		m->acap = a;
+	}
 	if (m->nfeat == m->afeat) {
 		size_t a = m->afeat ? m->afeat * 2 : 1024;
-		char **kv = realloc(m->key, a * sizeof(*kv));
+		uint32_t *ov = realloc(m->koff, a * sizeof(*ov));
 		uint16_t *lv;
 		float *iv, *wv;
 
-		if (!kv)
+		if (!ov)
 			return VIGIL_E_NOMEM;
-		m->key = kv;
+		m->koff = ov;
 		lv = realloc(m->klen, a * sizeof(*lv));
 		if (!lv)
 			return VIGIL_E_NOMEM;
@@ -242,10 +307,16 @@ add_feature(struct model *m, double idf, const double *w, const char *w1,
 		m->w = wv;
 		m->afeat = a;
 	}
-	if (w2 ? asprintf(&k, "%s %s", w1, w2) < 0 : !(k = strdup(w1)))
-		return VIGIL_E_NOMEM;
-	m->key[m->nfeat] = k;
-	m->klen[m->nfeat] = (uint16_t)strlen(k);
+	k = m->arena + m->alen;
+	memcpy(k, w1, l1);
+	if (w2) {
+		k[l1] = ' ';
+		memcpy(k + l1 + 1, w2, l2);
+	}
+	k[kl] = '\0';
+	m->koff[m->nfeat] = (uint32_t)m->alen;
+	m->alen += kl + 1;
+	m->klen[m->nfeat] = (uint16_t)kl;
 	m->idf[m->nfeat] = (float)idf;
 	for (int c = 0; c < CAT_N; c++)
 		m->w[m->nfeat * CAT_N + c] = (float)w[c];
@@ -266,26 +337,28 @@ model_parse(struct model **out, const char *file, const char *data,
 	int col[CAT_N];
 	size_t ncol = 0, lineno = 0, dup = 0;
 	bool header = false, bias = false, from = false;
-	char *line = NULL;
+	char *copy = NULL;
 	vigil_error r = VIGIL_OK;
 
 	if (!m)
 		return vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
 	if (memchr(data, '\0', len) || !vigil_utf8_valid(data, len))
 		FAIL("%s: not UTF-8 text", file);
+	copy = malloc(len + 1);  /* split into lines in place */
+	if (!copy) {
+		r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(copy, data, len);
+	copy[len] = '\0';
 	for (size_t at = 0; at < len;) {
-		const char *nl = memchr(data + at, '\n', len - at);
-		size_t ll = nl ? (size_t)(nl - data) - at : len - at;
+		char *line = copy + at, *nl = memchr(line, '\n', len - at);
+		size_t ll = nl ? (size_t)(nl - line) : len - at;
 		char *f[2 + CAT_N + 2], *hash;
 		size_t nf;
 
 		lineno++;
-		free(line);
-		line = strndup(data + at, ll);
-		if (!line) {
-			r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
-			goto out;
-		}
+		line[ll] = '\0';
 		at += ll + 1;
 		if ((hash = strchr(line, '#')))
 			*hash = '\0';
@@ -315,8 +388,8 @@ model_parse(struct model **out, const char *file, const char *data,
 				m->has[c] = true;
 				col[ncol++] = c;
 			}
-		} else if (strcmp(f[0], "bias") == 0 || strcmp(f[0], "from") == 0 ||
-			   strcmp(f[0], "f") == 0) {
+		} else if ((f[0][0] == 'f' && !f[0][1]) || strcmp(f[0], "bias") == 0 ||
+			   strcmp(f[0], "from") == 0) {
 			double v[1 + CAT_N], w[CAT_N] = { 0 };
 			bool is_f = f[0][0] == 'f' && !f[0][1];
 			size_t nnum = strcmp(f[0], "from") == 0 ? 1 : is_f ? 1 + ncol : ncol;
@@ -370,6 +443,15 @@ model_parse(struct model **out, const char *file, const char *data,
 		FAIL("%s: empty model (no 'model 1' line)", file);
 	if (!ncol || !bias || !from)
 		FAIL("%s: 'categories', 'bias' and 'from' are required", file);
+	m->key = malloc((m->nfeat ? m->nfeat : 1) * sizeof(*m->key));
+	if (!m->key) {
+		r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t f = 0; f < m->nfeat; f++)
+		m->key[f] = m->arena + m->koff[f];
+	free(m->koff);
+	m->koff = NULL;
 	r = index_features(m, &dup);
 	if (r == VIGIL_E_EXISTS)
 		FAIL("%s: feature '%s' given twice", file, m->key[dup]);
@@ -401,7 +483,7 @@ model_parse(struct model **out, const char *file, const char *data,
 	*out = m;
 	m = NULL;
 out:
-	free(line);
+	free(copy);
 	model_free(m);
 	return r;
 }
