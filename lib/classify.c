@@ -33,7 +33,15 @@ struct target {
 struct vigil_classifier {
 	struct ruleset rs;
 	struct automaton *ac;
-	struct model *model;      /* NULL when the rules came without one */
+	struct model *model;      /* NULL when the rules came without one, and
+				   * while asleep */
+	/* The model file, to parse again on waking: the compiled-in text,
+	 * or model_own, the bytes read from disk (not read again: what is
+	 * parsed is what the engine's hash names). */
+	const char *model_src;
+	size_t model_len;
+	char *model_own;
+	char *model_name;
 	int threshold[CAT_N];
 	char engine[128];
 	struct target *targets;   /* sorted by clinician */
@@ -91,8 +99,6 @@ vigil_category_name(vigil_category cat)
 	return (unsigned)cat < CAT_N ? category_names[cat] : NULL;
 }
 
-/* Read one rules file, or every *.rules file of a directory in name
- * order, into rs; the bytes also go to `all` for the hash. */
 static bool
 ends_with(const char *s, const char *suffix)
 {
@@ -100,6 +106,8 @@ ends_with(const char *s, const char *suffix)
 	return n > k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* Read one rules file, or every *.rules file (and the *.model) of a
+ * directory in name order; the bytes also go to `all` for the hash. */
 static int
 rules_filter(const struct dirent *d)
 {
@@ -115,6 +123,11 @@ parse_one(vigil_classifier *c, const char *name, const char *data, size_t len,
 		return ruleset_parse(&c->rs, name, data, len, errbuf);
 	if (c->model)
 		return vigil_fail(errbuf, VIGIL_E_PARSE, "%s: a second model", name);
+	c->model_name = strdup(name);
+	if (!c->model_name)
+		return vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
+	c->model_src = data;
+	c->model_len = len;
 	return model_parse(&c->model, name, data, len, errbuf);
 }
 
@@ -130,6 +143,10 @@ load_one(vigil_classifier *c, struct vbuf *all, const char *path, char *errbuf)
 		r = parse_one(c, path, data, len, errbuf);
 	if (r == VIGIL_OK && vbuf_add(all, data, len) != VIGIL_OK)
 		r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
+	if (c->model_src == data && data) {
+		c->model_own = data;  /* kept to wake the model from */
+		data = NULL;
+	}
 	free(data);
 	return r;
 }
@@ -215,6 +232,8 @@ classifier_sleep(vigil_classifier *c)
 	automaton_free(c->ac);
 	c->ac = NULL;
 	ruleset_drop_patterns(&c->rs);
+	model_free(c->model);
+	c->model = NULL;
 }
 
 size_t
@@ -229,6 +248,10 @@ classifier_wake(vigil_classifier *c, char *errbuf)
 {
 	if (c->ac)
 		return VIGIL_OK;
+	if (c->model_src && !c->model &&
+	    model_parse(&c->model, c->model_name, c->model_src, c->model_len,
+			errbuf) != VIGIL_OK)
+		return VIGIL_E_NOMEM;  /* it parsed before: only memory fails */
 	if (ruleset_patterns(&c->rs) != VIGIL_OK ||
 	    automaton_build(c->rs.pats, c->rs.npats, &c->ac) != VIGIL_OK)
 		return vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory building automaton");
@@ -242,6 +265,8 @@ vigil_classifier_free(vigil_classifier *c)
 		return;
 	automaton_free(c->ac);
 	model_free(c->model);
+	free(c->model_own);
+	free(c->model_name);
 	ruleset_free(&c->rs);
 	for (size_t i = 0; i < c->ntargets; i++) {
 		free(c->targets[i].clinician);

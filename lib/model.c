@@ -48,10 +48,10 @@ struct mslot {
 
 struct model {
 	size_t nfeat;
-	char **key;          /* [feature]: "word" or "word word", in arena */
-	char *arena;         /* the keys, each NUL-terminated */
+	char *arena;         /* the keys, "word" or "word word", each
+			      * NUL-terminated */
 	size_t alen, acap;
-	uint32_t *koff;      /* [feature]: its key in arena, while parsing */
+	uint32_t *koff;      /* [feature]: where its key starts in arena */
 	uint16_t *klen;
 	float *idf;          /* [feature] */
 	float *w;            /* [feature * CAT_N + cat] */
@@ -71,7 +71,6 @@ model_free(struct model *m)
 {
 	if (!m)
 		return;
-	free(m->key);
 	free(m->arena);
 	free(m->koff);
 	free(m->klen);
@@ -80,12 +79,6 @@ model_free(struct model *m)
 	free(m->topic);
 	free(m->tab);
 	free(m);
-}
-
-size_t
-model_features(const struct model *m)
-{
-	return m ? m->nfeat : 0;
 }
 
 /* The hash of a word pair from the hashes of its words, so a scan
@@ -99,6 +92,12 @@ pair_hash(uint32_t h1, uint32_t h2)
 	h *= 0x85ebca6bu;
 	h ^= h >> 13;
 	return h;
+}
+
+static inline const char *
+key(const struct model *m, size_t f)
+{
+	return m->arena + m->koff[f];
 }
 
 static uint32_t
@@ -124,10 +123,10 @@ find(const struct model *m, uint32_t h, const char *k, size_t len)
 		if (!x->f)
 			return UINT32_MAX;
 		if (x->h == h && m->klen[x->f - 1] == len) {
-			const char *key = m->key[x->f - 1];
+			const char *kf = key(m, x->f - 1);
 			size_t j = 0;
 
-			while (j < len && key[j] == k[j])  /* short: no call */
+			while (j < len && kf[j] == k[j])  /* short: no call */
 				j++;
 			if (j == len)
 				return x->f - 1;
@@ -149,14 +148,14 @@ index_features(struct model *m, size_t *dup)
 		return VIGIL_E_NOMEM;
 	m->tcap = cap;
 	for (size_t f = 0; f < m->nfeat; f++) {
-		uint32_t h = key_hash(m->key[f], m->klen[f]);
+		uint32_t h = key_hash(key(m, f), m->klen[f]);
 		size_t i = h & (cap - 1);
 
 		while (m->tab[i].f) {
 			uint32_t g = m->tab[i].f - 1;
 
 			if (m->klen[g] == m->klen[f] &&
-			    memcmp(m->key[g], m->key[f], m->klen[f]) == 0) {
+			    memcmp(key(m, g), key(m, f), m->klen[f]) == 0) {
 				*dup = f;
 				return VIGIL_E_EXISTS;
 			}
@@ -443,18 +442,9 @@ model_parse(struct model **out, const char *file, const char *data,
 		FAIL("%s: empty model (no 'model 1' line)", file);
 	if (!ncol || !bias || !from)
 		FAIL("%s: 'categories', 'bias' and 'from' are required", file);
-	m->key = malloc((m->nfeat ? m->nfeat : 1) * sizeof(*m->key));
-	if (!m->key) {
-		r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t f = 0; f < m->nfeat; f++)
-		m->key[f] = m->arena + m->koff[f];
-	free(m->koff);
-	m->koff = NULL;
 	r = index_features(m, &dup);
 	if (r == VIGIL_E_EXISTS)
-		FAIL("%s: feature '%s' given twice", file, m->key[dup]);
+		FAIL("%s: feature '%s' given twice", file, key(m, dup));
 	if (r != VIGIL_OK) {
 		r = vigil_fail(errbuf, r, "out of memory");
 		goto out;
@@ -472,7 +462,7 @@ model_parse(struct model **out, const char *file, const char *data,
 	}
 	/* A scan looks a pair up only after both its words. */
 	for (size_t f = 0; f < m->nfeat; f++) {
-		const char *k = m->key[f], *sp = memchr(k, ' ', m->klen[f]);
+		const char *k = key(m, f), *sp = memchr(k, ' ', m->klen[f]);
 		size_t l1 = sp ? (size_t)(sp - k) : 0, l2 = m->klen[f] - l1 - 1;
 
 		if (sp && (find(m, key_hash(k, l1), k, l1) == UINT32_MAX ||

@@ -707,7 +707,6 @@ struct model_out {
 vigil_error model_parse(struct model **out, const char *file, const char *data,
 			size_t len, char *errbuf);
 void model_free(struct model *m);
-size_t model_features(const struct model *m);
 /* Score the normalised text of a post for each category. */
 vigil_error model_score(const struct model *m, const struct norm *n,
 			struct model_scratch *sc, struct model_out out[CAT_N]);
@@ -787,8 +786,9 @@ vigil_error classify_run(const vigil_classifier *c, const char *clinician,
 			 vigil_classification *res, bool strict, char *errbuf);
 const char *classification_engine(const vigil_classification *r);
 /* A long wait ahead: free the automaton (the biggest part of a classifier;
- * the parsed rules stay). classifier_wake() builds it again from the same
- * rules, in a few milliseconds; a classifier asleep refuses to classify. */
+ * the parsed rules stay) and the model. classifier_wake() builds both again
+ * from the same rules and model bytes, in a few milliseconds; a classifier
+ * asleep refuses to classify. */
 void classifier_sleep(vigil_classifier *c);
 vigil_error classifier_wake(vigil_classifier *c, char *errbuf);
 /* The automaton's states, and whether it scans with 16-bit entries; 0

@@ -961,6 +961,7 @@ START_TEST(test_sleep_wake)
 	static const char *texts[] = {
 		"I will kill you, idiot", "k.i.l.l yourself doc", "see you in court",
 		"your home address is 12 Main Street", "thank you for the flu shot",
+		"Dr. Ames won't see spring if she keeps this up.",  /* the model */
 	};
 	char errbuf[VIGIL_ERRBUF_SIZE] = "", engine[128];
 	vigil_classifier *c = NULL;
@@ -1161,6 +1162,29 @@ START_TEST(test_model_engine)
 }
 END_TEST
 
+/* A model read from disk sleeps and wakes with the automaton, from the
+ * bytes read at load (the file is not read again). */
+START_TEST(test_model_sleep_wake)
+{
+	char *dir = model_dir(tiny_model), errbuf[VIGIL_ERRBUF_SIZE] = "", path[256];
+	vigil_classifier *c = NULL;
+	vigil_classification *res;
+
+	ck_assert_int_eq(vigil_classifier_new(dir, &c, errbuf), VIGIL_OK);
+	snprintf(path, sizeof(path), "%s/m.model", dir);
+	unlink(path);  /* gone from disk: waking must not need it */
+	for (int round = 0; round < 2; round++) {
+		res = classify(c, "I kill you");
+		ck_assert_int_eq(vigil_classification_score(res, VIGIL_THREAT), 871);
+		vigil_classification_free(res);
+		classifier_sleep(c);
+		ck_assert_int_eq(classifier_wake(c, errbuf), VIGIL_OK);
+	}
+	vigil_classifier_free(c);
+	rmdir_model(dir);
+}
+END_TEST
+
 /* The default model catches what no default rule names, and says where.
  * (The sentence is one the default model of session 19 scores 587 and no
  * rule matches; a retrained model may need another.) */
@@ -1240,6 +1264,7 @@ classify_suite(void)
 	tcase_add_test(tc, test_model_score);
 	tcase_add_loop_test(tc, test_model_bad, 0, VIGIL_ARRAY_SIZE(bad_models));
 	tcase_add_test(tc, test_model_engine);
+	tcase_add_test(tc, test_model_sleep_wake);
 	tcase_add_test(tc, test_model_default);
 	suite_add_tcase(s, tc);
 
