@@ -55,9 +55,10 @@ struct model {
 	uint16_t *klen;
 	float *idf;          /* [feature] */
 	float *w;            /* [feature * CAT_N + cat] */
-	uint8_t *topic;      /* [feature]: weighs up every category it has
-			      * ("dr"): says what a post is about, not why
-			      * it is abusive, so never the span shown */
+	uint8_t *topic;      /* [feature]: weighs up every category of a
+			      * model of several ("dr"): says what a post is
+			      * about, not why it is abusive, so never the
+			      * span shown, nor enough for a match alone */
 	double bias[CAT_N];
 	bool has[CAT_N];
 	double from;
@@ -335,6 +336,7 @@ model_parse(struct model **out, const char *file, const char *data,
 	struct model *m = calloc(1, sizeof(*m));
 	int col[CAT_N];
 	size_t ncol = 0, lineno = 0, dup = 0;
+	int ncat = 0;
 	bool header = false, bias = false, from = false;
 	char *copy = NULL;
 	vigil_error r = VIGIL_OK;
@@ -454,7 +456,9 @@ model_parse(struct model **out, const char *file, const char *data,
 		r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t f = 0; f < m->nfeat; f++) {
+	for (int c = 0; c < CAT_N; c++)
+		ncat += m->has[c];
+	for (size_t f = 0; f < m->nfeat && ncat > 1; f++) {
 		m->topic[f] = 1;
 		for (int c = 0; c < CAT_N; c++)
 			if (m->has[c] && !(m->w[f * CAT_N + c] > 0))
@@ -585,13 +589,16 @@ model_score(const struct model *m, const struct norm *n,
 		out[c].p = p;
 		if (p <= m->from)
 			continue;
-		/* The span shown: the feature that weighed most, a topic
-		 * word only when nothing else weighed up. */
+		/* The span shown: the feature that weighed most, never a
+		 * topic word. With none but topic words weighing up, the
+		 * post says whom it is about, not why it would be abusive
+		 * ("send nudes dr x" is not a threat for its "dr"): no
+		 * match. */
 		for (size_t k = 0; k < sc->nf; k++) {
 			double v = sc->f[k].v * m->w[(size_t)sc->f[k].f * CAT_N + c];
 
 			if (m->topic[sc->f[k].f])
-				v *= 1e-6;
+				continue;
 			if (v > best) {
 				best = v;
 				bf = k;

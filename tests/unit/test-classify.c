@@ -27,6 +27,9 @@ static const struct {
 	{ "r4pe", " rape " },
 	{ "d!ck", " dick " },
 	{ "$hit", " shit " },
+	{ "ur an 1d10t", " ur an idiot " },           /* a digit first, leet after */
+	{ "5h1t", " shit " },
+	{ "1st 4chan 5am 10am 2nd", " 1st 4chan 5am 10am 2nd " },  /* numbers */
 	{ "k i l l", " kill " },                       /* spaced out */
 	{ "k.i.l.l", " kill " },
 	{ "d-i-e", " die " },
@@ -1094,6 +1097,39 @@ START_TEST(test_model_score)
 }
 END_TEST
 
+/* A word that weighs up every category ("dr") says whom a post is about:
+ * alone it makes no match, though it lifts p over `from` (p = 0.88 for
+ * "dr" in both categories); beside "kill" it is never the span. */
+START_TEST(test_model_topic)
+{
+	static const char model[] =
+		"model 1\ncategories threat insult\nbias 0 0\nfrom 0.5\n"
+		"f 1 2 2 dr\n"
+		"f 1 3 -1 kill\n";
+	char *dir = model_dir(model), errbuf[VIGIL_ERRBUF_SIZE] = "";
+	vigil_classifier *c = NULL;
+	vigil_classification *res;
+	char *span;
+
+	ck_assert_msg(vigil_classifier_new(dir, &c, errbuf) == VIGIL_OK, "%s", errbuf);
+	res = classify(c, "Dr Roe");
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_THREAT), 0);
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_INSULT), 0);
+	vigil_classification_free(res);
+	/* z = (2 + 3) / sqrt(2) for threat: p 0.972, 943; insult has
+	 * dr (+2) and kill (-1), p 0.671, but only the topic word to show. */
+	res = classify(c, "Dr Roe kill");
+	span = matched(res, "Dr Roe kill", "model.threat");
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_THREAT), 943);
+	ck_assert_str_eq(span ? span : "(none)", "kill");
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_INSULT), 0);
+	free(span);
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+	rmdir_model(dir);
+}
+END_TEST
+
 static const struct {
 	const char *text;
 	const char *error;
@@ -1262,6 +1298,7 @@ classify_suite(void)
 
 	tc = tcase_create("model");
 	tcase_add_test(tc, test_model_score);
+	tcase_add_test(tc, test_model_topic);
 	tcase_add_loop_test(tc, test_model_bad, 0, VIGIL_ARRAY_SIZE(bad_models));
 	tcase_add_test(tc, test_model_engine);
 	tcase_add_test(tc, test_model_sleep_wake);
