@@ -358,6 +358,7 @@ static void
 fold_token(const struct nunit *u, size_t k, char *c, size_t nl)
 {
 	size_t seen = 0;  /* letters before i */
+	bool leety = false;  /* a unit after the first read as a letter */
 
 	for (size_t i = 0; i < k; i++) {
 		char x = u[i].c;
@@ -386,7 +387,12 @@ fold_token(const struct nunit *u, size_t k, char *c, size_t nl)
 			c[i] = is_digit(x) ? x : 0;
 		}
 		seen += is_alpha(x);
+		leety |= i > 0 && !is_alpha(x) && is_alpha(c[i]);
 	}
+	/* A digit first is a number ("1st", "4chan", "5am") unless the
+	 * rest of the word is leetspeak too: "1d10t", "5h1t". */
+	if (leety && k > 1 && is_digit(u[0].c) && leet(u[0].c) && is_alpha(c[1]))
+		c[0] = leet(u[0].c);
 }
 
 /* Emit token u[0..k) into the output. */
