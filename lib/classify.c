@@ -32,18 +32,23 @@ struct target {
 	uint32_t nwords;
 };
 
+/* A rules or model file as loaded, parsed again when the classifier
+ * wakes: the compiled-in text, or the bytes read from disk (not read
+ * again: what is parsed is what the engine's hash names). */
+struct source {
+	char *name;
+	const char *data;
+	size_t len;
+	char *own;        /* data, when read from disk */
+};
+
 struct vigil_classifier {
+	/* Asleep (ac NULL), rs and model are empty. */
 	struct ruleset rs;
 	struct automaton *ac;
-	struct model *model;      /* NULL when the rules came without one, and
-				   * while asleep */
-	/* The model file, to parse again on waking: the compiled-in text,
-	 * or model_own, the bytes read from disk (not read again: what is
-	 * parsed is what the engine's hash names). */
-	const char *model_src;
-	size_t model_len;
-	char *model_own;
-	char *model_name;
+	struct model *model;      /* NULL when the rules came without one */
+	struct source *src;
+	size_t nsrc, asrc;
 	int threshold[CAT_N];
 	char engine[128];
 	struct target *targets;   /* sorted by clinician */
@@ -116,25 +121,61 @@ rules_filter(const struct dirent *d)
 	return ends_with(d->d_name, ".rules") || ends_with(d->d_name, ".model");
 }
 
-/* Rules, or the model when `name` ends in .model (one per classifier). */
+/* Add a source; own (the bytes read from disk) is the classifier's
+ * from now on, even on failure. */
 static vigil_error
-parse_one(vigil_classifier *c, const char *name, const char *data, size_t len,
-	  char *errbuf)
+add_source(vigil_classifier *c, const char *name, const char *data, size_t len,
+	   char *own, char *errbuf)
 {
-	if (!ends_with(name, ".model"))
-		return ruleset_parse(&c->rs, name, data, len, errbuf);
-	if (c->model)
-		return vigil_fail(errbuf, VIGIL_E_PARSE, "%s: a second model", name);
-	c->model_name = strdup(name);
-	if (!c->model_name)
+	struct source *s;
+
+	if (c->nsrc == c->asrc) {
+		size_t a = c->asrc ? c->asrc * 2 : 4;
+		struct source *v = realloc(c->src, a * sizeof(*v));
+
+		if (!v) {
+			free(own);
+			return vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
+		}
+		c->src = v;
+		c->asrc = a;
+	}
+	s = &c->src[c->nsrc];
+	*s = (struct source){ strdup(name), data, len, own };
+	if (!s->name) {
+		free(own);
 		return vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
-	c->model_src = data;
-	c->model_len = len;
-	return model_parse(&c->model, name, data, len, errbuf);
+	}
+	c->nsrc++;
+	return VIGIL_OK;
+}
+
+/* Parse every source: rules, or the model when a name ends in .model
+ * (one per classifier); then index the rules and build the automaton. */
+static vigil_error
+build(vigil_classifier *c, char *errbuf)
+{
+	vigil_error r = VIGIL_OK;
+
+	for (size_t i = 0; i < c->nsrc && r == VIGIL_OK; i++) {
+		const struct source *s = &c->src[i];
+
+		if (!ends_with(s->name, ".model"))
+			r = ruleset_parse(&c->rs, s->name, s->data, s->len, errbuf);
+		else if (c->model)
+			r = vigil_fail(errbuf, VIGIL_E_PARSE, "%s: a second model", s->name);
+		else
+			r = model_parse(&c->model, s->name, s->data, s->len, errbuf);
+	}
+	if (r == VIGIL_OK)
+		r = ruleset_finish(&c->rs, errbuf);
+	if (r == VIGIL_OK && automaton_build(c->rs.pats, c->rs.npats, &c->ac) != VIGIL_OK)
+		r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory building automaton");
+	return r;
 }
 
 static vigil_error
-load_one(vigil_classifier *c, struct vbuf *all, const char *path, char *errbuf)
+load_one(vigil_classifier *c, const char *path, char *errbuf)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -142,19 +183,12 @@ load_one(vigil_classifier *c, struct vbuf *all, const char *path, char *errbuf)
 
 	r = vigil_read_file(path, RULES_FILE_MAX, &data, &len, errbuf);
 	if (r == VIGIL_OK)
-		r = parse_one(c, path, data, len, errbuf);
-	if (r == VIGIL_OK && vbuf_add(all, data, len) != VIGIL_OK)
-		r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
-	if (c->model_src == data && data) {
-		c->model_own = data;  /* kept to wake the model from */
-		data = NULL;
-	}
-	free(data);
+		r = add_source(c, path, data, len, data, errbuf);
 	return r;
 }
 
 static vigil_error
-load_path(vigil_classifier *c, struct vbuf *all, const char *path, char *errbuf)
+load_path(vigil_classifier *c, const char *path, char *errbuf)
 {
 	struct dirent **names = NULL;
 	struct stat st;
@@ -173,14 +207,14 @@ load_path(vigil_classifier *c, struct vbuf *all, const char *path, char *errbuf)
 			if (r == VIGIL_OK && asprintf(&p, "%s/%s", path, names[i]->d_name) < 0)
 				r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
 			if (r == VIGIL_OK)
-				r = load_one(c, all, p, errbuf);
+				r = load_one(c, p, errbuf);
 			free(p);
 			free(names[i]);
 		}
 		free(names);
 		return r;
 	}
-	return load_one(c, all, path, errbuf);
+	return load_one(c, path, errbuf);
 }
 
 vigil_error
@@ -198,20 +232,16 @@ vigil_classifier_new(const char *rules_path, vigil_classifier **out,
 		return vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
 	ruleset_init(&c->rs);
 	vbuf_init(&all, RULES_FILE_MAX * 4);
-	if (rules_path) {
-		r = load_path(c, &all, rules_path, errbuf);
-	} else {
-		for (size_t i = 0; i < rules_default_n && r == VIGIL_OK; i++) {
-			r = parse_one(c, rules_default[i].name, rules_default[i].text,
-				      rules_default[i].len, errbuf);
-			if (r == VIGIL_OK)
-				r = vbuf_add(&all, rules_default[i].text, rules_default[i].len);
-		}
-	}
+	if (rules_path)
+		r = load_path(c, rules_path, errbuf);
+	for (size_t i = 0; !rules_path && i < rules_default_n && r == VIGIL_OK; i++)
+		r = add_source(c, rules_default[i].name, rules_default[i].text,
+			       rules_default[i].len, NULL, errbuf);
 	if (r == VIGIL_OK)
-		r = ruleset_finish(&c->rs, errbuf);
-	if (r == VIGIL_OK && automaton_build(c->rs.pats, c->rs.npats, &c->ac) != VIGIL_OK)
-		r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory building automaton");
+		r = build(c, errbuf);
+	for (size_t i = 0; i < c->nsrc && r == VIGIL_OK; i++)
+		if (vbuf_add(&all, c->src[i].data, c->src[i].len) != VIGIL_OK)
+			r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
 	if (r != VIGIL_OK)
 		goto out;
 	vigil_sha256(all.data ? all.data : "", all.len, sha);
@@ -228,10 +258,10 @@ out:
 	return r;
 }
 
-/* The compiled-in rules and model are read only to load them, and the
- * model again to wake: give back the pages that did (clean pages of the
- * library's file, read from it again if ever touched). 1.5 MB of text,
- * which an idle vigild would otherwise keep resident. */
+/* The compiled-in rules and model are read only to load them, and again
+ * to wake: give back their pages (clean pages of the library's file, read
+ * from it again when touched). 1.1 MB of text, which an idle vigild
+ * would otherwise keep resident. */
 static void
 release_defaults(void)
 {
@@ -250,12 +280,16 @@ release_defaults(void)
 	}
 }
 
+/* Asleep, a classifier keeps only its sources, thresholds and targets:
+ * the parsed rules (1.8 MB of heap with the default rules), the model
+ * and the automaton are made again when it wakes, in some 40 ms. */
 void
 classifier_sleep(vigil_classifier *c)
 {
 	automaton_free(c->ac);
 	c->ac = NULL;
-	ruleset_drop_patterns(&c->rs);
+	ruleset_free(&c->rs);
+	ruleset_init(&c->rs);
 	model_free(c->model);
 	c->model = NULL;
 	release_defaults();
@@ -271,16 +305,14 @@ classifier_states(const vigil_classifier *c, bool *narrow)
 vigil_error
 classifier_wake(vigil_classifier *c, char *errbuf)
 {
+	vigil_error r;
+
 	if (c->ac)
 		return VIGIL_OK;
-	if (c->model_src && !c->model &&
-	    model_parse(&c->model, c->model_name, c->model_src, c->model_len,
-			errbuf) != VIGIL_OK)
-		return VIGIL_E_NOMEM;  /* it parsed before: only memory fails */
-	if (ruleset_patterns(&c->rs) != VIGIL_OK ||
-	    automaton_build(c->rs.pats, c->rs.npats, &c->ac) != VIGIL_OK)
-		return vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory building automaton");
-	return VIGIL_OK;
+	r = build(c, errbuf);  /* it parsed before: only memory fails */
+	if (r != VIGIL_OK)
+		classifier_sleep(c);  /* never half awake */
+	return r;
 }
 
 void
@@ -290,9 +322,12 @@ vigil_classifier_free(vigil_classifier *c)
 		return;
 	automaton_free(c->ac);
 	model_free(c->model);
-	free(c->model_own);
-	free(c->model_name);
 	ruleset_free(&c->rs);
+	for (size_t i = 0; i < c->nsrc; i++) {
+		free(c->src[i].name);
+		free(c->src[i].own);
+	}
+	free(c->src);
 	for (size_t i = 0; i < c->ntargets; i++) {
 		free(c->targets[i].clinician);
 		free(c->targets[i].words);

@@ -368,32 +368,6 @@ shrink(void **array, size_t n, size_t size)
 		*array = p;  /* on failure the larger block stays: still valid */
 }
 
-void
-ruleset_drop_patterns(struct ruleset *rs)
-{
-	for (size_t i = 0; i < rs->npats; i++)
-		free(rs->pats[i].text);
-	free(rs->pats);
-	rs->pats = NULL;
-	rs->npats = 0;
-}
-
-vigil_error
-ruleset_patterns(struct ruleset *rs)
-{
-	vigil_error r;
-
-	if (rs->pats)
-		return VIGIL_OK;
-	r = build_patterns(rs);
-	if (r != VIGIL_OK) {
-		ruleset_drop_patterns(rs);  /* never half a list */
-		return r;
-	}
-	shrink((void **)&rs->pats, rs->npats, sizeof(*rs->pats));
-	return VIGIL_OK;
-}
-
 vigil_error
 ruleset_finish(struct ruleset *rs, char *errbuf)
 {

@@ -667,10 +667,6 @@ vigil_error ruleset_parse(struct ruleset *rs, const char *file,
 			  const char *text, size_t len, char *errbuf);
 /* Index rules and build the automaton's pattern list. */
 vigil_error ruleset_finish(struct ruleset *rs, char *errbuf);
-/* The automaton's pattern list, made from the literals: dropped while a
- * classifier sleeps, made again (the same list) when it wakes. */
-void ruleset_drop_patterns(struct ruleset *rs);
-vigil_error ruleset_patterns(struct ruleset *rs);
 bool element_has(const struct element *e, uint32_t lit);
 /* Find or add a literal; its id, or UINT32_MAX when out of memory. */
 uint32_t ruleset_intern(struct ruleset *rs, const char *text, bool prefix,
@@ -785,10 +781,10 @@ vigil_error classify_run(const vigil_classifier *c, const char *clinician,
 			 const char *text, size_t len,
 			 vigil_classification *res, bool strict, char *errbuf);
 const char *classification_engine(const vigil_classification *r);
-/* A long wait ahead: free the automaton (the biggest part of a classifier;
- * the parsed rules stay) and the model. classifier_wake() builds both again
- * from the same rules and model bytes, in a few milliseconds; a classifier
- * asleep refuses to classify. */
+/* A long wait ahead: free the automaton, the parsed rules and the model
+ * (all but the sources, thresholds and targets). classifier_wake() makes
+ * them again from the same bytes, in some 40 ms; a classifier asleep
+ * refuses to classify. */
 void classifier_sleep(vigil_classifier *c);
 vigil_error classifier_wake(vigil_classifier *c, char *errbuf);
 /* The automaton's states, and whether it scans with 16-bit entries; 0

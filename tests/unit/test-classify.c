@@ -956,9 +956,9 @@ START_TEST(test_json)
 }
 END_TEST
 
-/* A classifier put to sleep (its automaton freed, as vigild does during a
- * long wait) refuses to classify, and once woken judges exactly as before,
- * under the same engine string. */
+/* A classifier put to sleep (its rules, model and automaton freed, as
+ * vigild does during a long wait) refuses to classify, and once woken
+ * judges exactly as before, under the same engine string. */
 START_TEST(test_sleep_wake)
 {
 	static const char *texts[] = {
