@@ -548,6 +548,16 @@ parse_define(struct pctx *p, char *s)
 	if (sscanf(s, "%63[A-Za-z0-9_] = %n", name, &consumed) != 1 || !consumed)
 		return PFAIL(p, "expected 'define NAME = ALTERNATIVES'", p->file,
 			     p->line);
+	{
+		int op, dist;
+		char *after, *at = next_op(s + consumed, &op, &dist, &after);
+
+		if (at)  /* else "a ..2 b" would be the phrase "a 2 b" */
+			return PFAIL(p, "'%.*s' in define '%s': a define holds "
+				     "alternatives; '..N' and '~N' join the elements "
+				     "of a rule", p->file, p->line,
+				     (int)(after - at), at, name);
+	}
 	r = parse_element(p, s + consumed, &e);
 	if (r != VIGIL_OK)
 		goto out;

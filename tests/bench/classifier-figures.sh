@@ -40,6 +40,8 @@ held-out hw, a coalition's month (misses read in session 18; chose the model's t
 held-out hw, rules alone|$top/tests/data/heldout-hw.jsonl|$alone
 held-out hm, a security office's winter (session 19, blind)|$top/tests/data/heldout-hm.jsonl|
 held-out hm, rules alone|$top/tests/data/heldout-hm.jsonl|$alone
+held-out hq, a clinician's bad month (session 20, blind, measured once)|$top/tests/data/heldout-hq.jsonl|
+held-out hq, rules alone|$top/tests/data/heldout-hq.jsonl|$alone
 OLID test (860)|$data/public/olid_offenseval2019.jsonl|--split test
 EDOS|$data/public/edos_sexism.jsonl|
 ETHOS|$data/public/ethos_hate_violence.jsonl|

@@ -355,6 +355,8 @@ static const struct {
 	{ "rule a threat 0: x\n", ":1: weight 0 not in" },
 	{ "rule a threat 100 x\n", ":1: expected 'rule ID CATEGORY WEIGHT: PATTERN'" },
 	{ "rule a threat 100: $nope\n", ":1: unknown define '$nope'" },
+	{ "define v = take | took ..2 my pen\n", ":1: '..2' in define 'v': a define holds alternatives" },
+	{ "# c\ndefine v = a ~3 b\n", ":2: '~3' in define 'v'" },
 	{ "rule a threat 100: x || y\n", ":1: empty alternative" },
 	{ "rule a threat 100: %teleport\n", ":1: unknown detector '%teleport'" },
 	{ "rule a threat 100: x\nrule a threat 100: y\n", ":2: duplicate rule id 'a'" },
