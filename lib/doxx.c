@@ -37,7 +37,8 @@ static const char *const street_words[] = {
 	"place", "pl", "terrace", "circle", "cir", "highway", "hwy",
 	"parkway", "pkwy", "trail", "rue", "chemin", "rang", "montee", "close",
 	"grove", "square", "sq", "row", "apt", "apartment", "impasse",
-	"allee", "quai", "promenade",
+	"allee", "quai", "promenade", "mews", "gardens", "heights", "crest",
+	"ridge", "parade",
 };
 
 /* Street words that come before the name (French). */
@@ -193,21 +194,30 @@ plate_like(const char *p, size_t len)
 }
 
 /* Digit groups as phone numbers are written: 3-4, 3-3-4, 1-3-3-4,
- * 3-7, 2-2-2-2-2, or one run of 7, 10 or 11 (leading 1). */
+ * 3-7, 2-2-2-2-2 (France), 5-6, 5-3-3 and 4-3-4 (the UK), 2-4-6 and
+ * 2-1-2-2-2-2 (+44, +33), or one run of 7, 10 or 11. */
+static unsigned tok_value(const char *text, const struct tok *t);
+
 static bool
-phone_groups(const struct tok *t, size_t k)
+phone_groups(const char *text, const struct tok *t, size_t k)
 {
-	static const uint8_t forms[][6] = {
-		{ 3, 4 }, { 3, 3, 4 }, { 1, 3, 3, 4 }, { 3, 7 }, { 2, 2, 2, 2, 2 },
-		{ 1, 3, 7 }, { 3, 3, 2, 2 },
+	static const struct {
+		uint8_t g[6];
+		unsigned first;   /* the country code it starts with, or 0 */
+	} forms[] = {
+		{ { 3, 4 }, 0 }, { { 3, 3, 4 }, 0 }, { { 1, 3, 3, 4 }, 0 },
+		{ { 3, 7 }, 0 }, { { 2, 2, 2, 2, 2 }, 0 }, { { 1, 3, 7 }, 0 },
+		{ { 3, 3, 2, 2 }, 0 }, { { 5, 6 }, 0 }, { { 5, 3, 3 }, 0 },
+		{ { 4, 3, 4 }, 0 }, { { 2, 4, 6 }, 44 }, { { 2, 1, 2, 2, 2, 2 }, 33 },
 	};
 
 	for (size_t f = 0; f < VIGIL_ARRAY_SIZE(forms); f++) {
 		size_t i = 0;
 
-		while (i < k && i < 6 && forms[f][i] == t[i].ndig)
+		while (i < k && i < 6 && forms[f].g[i] == t[i].ndig)
 			i++;
-		if (i == k && (k == 6 || forms[f][k] == 0))
+		if (i == k && (k == 6 || forms[f].g[k] == 0) &&
+		    (!forms[f].first || tok_value(text, &t[0]) == forms[f].first))
 			return true;
 	}
 	return false;
@@ -262,7 +272,7 @@ detect_at(const struct ruleset *rs, const char *orig, const struct norm *nm,
 		 * dates; only from the first group of a number. */
 		for (j = 0; !inside_number && j < n && t[j].ndig && t[j].ndig <= 11; j++) {
 			digits += t[j].ndig;
-			if (j > 0 && phone_groups(t, j + 1))
+			if (j > 0 && phone_groups(text, t, j + 1))
 				r = emit(rs, DET_PHONE, x, &t[j], h);
 			if (j == 2 && x->ndig == 3 && digits == 9 &&
 			    (t[1].ndig == 2 || t[1].ndig == 3))
@@ -276,7 +286,7 @@ detect_at(const struct ruleset *rs, const char *orig, const struct norm *nm,
 		}
 		if (inside_number)
 			return VIGIL_OK;
-		if (j == 1 && (x->ndig == 10 || x->ndig == 7))
+		if (j == 1 && (x->ndig == 10 || x->ndig == 7 || x->ndig == 11))
 			r = emit(rs, DET_PHONE, x, x, h);
 		else if (j == 1 && x->ndig == 9)
 			r = emit(rs, DET_IDNUM, x, x, h);

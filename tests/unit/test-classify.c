@@ -894,6 +894,20 @@ static const struct {
 	{ "Call the clinic at (555) 212-4433 to book an appointment", false },
 	{ "Dr. Lee's office e-mail is info@lakeviewclinic.ca", false },
 	{ "I walked 5 km in 2020 and it was fine", false },
+	/* UK and international numbers, UK street words */
+	{ "Nurse Tamsin's personal mobile is 07700 900417, ring her", true },
+	{ "Dr Hart's mobile: 07700 900 862", true },
+	{ "Dr Hart's personal number +44 7700 900417", true },
+	{ "le cell perso de la Dre Roy : +33 6 39 98 12 34", true },
+	{ "GP Dr Qureshi lives at 31 Foxglove Mews, Leeds", true },
+	{ "98 civic lx stick green with shitty paint", false },
+	{ "lol at like 10 9995 128514", false },  /* not +44 */
+	/* a home told by its look, records, a spelled-out e-mail */
+	{ "Nurse Lam's house is the yellow one with green shutters, three doors down from the gas station", true },
+	{ "here's the property record for Dr. Sandhu's place, the street address is right there", true },
+	{ "her personal e-mail is mtorres.rn at gmail dot com", true },
+	{ "The staff wellness gym is open 5am-10pm. Free spin classes Mon/Wed/Fri at 6am.", false },
+	{ "Someone posted a nurse's home address here. It's been removed and the account banned.", false },
 };
 
 START_TEST(test_doxx)
