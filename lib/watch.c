@@ -588,9 +588,10 @@ vigil_watch_step(vigil_watch *w, int max_wait_ms, char *errbuf)
 				break;
 			if (idle > 5000 && !w->trimmed) {
 				/* A long wait: give back the compiled statements and
-				 * the page cache, the automaton (rebuilt in milliseconds
-				 * when the next page comes), the idle connections and
-				 * the freed heap. */
+				 * the page cache, the classifier's rules, model and
+				 * automaton (made again in some 40 ms when the next
+				 * page comes), the idle connections and the freed
+				 * heap. */
 				watch_state_free(w);
 				ledger_stmt_release(w->ledger);
 				sqlite3_db_release_memory(w->db);
