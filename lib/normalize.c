@@ -82,7 +82,7 @@ static const struct { uint32_t cp; const char *word; } emoji_words[] = {
 	{ 0x1f595, "fuck" }, { 0x1f5e1, "knife" }, { 0x1f602, "lol" },
 	{ 0x1f605, "lol" }, { 0x1f606, "lol" }, { 0x1f608, "smirk" },
 	{ 0x1f609, "wink" }, { 0x1f60f, "smirk" }, { 0x1f618, "kiss" },
-	{ 0x1f639, "lol" }, { 0x1f917, "hug" }, { 0x1f921, "clown" },
+	{ 0x1f639, "lol" }, { 0x1f644, "eyeroll" }, { 0x1f917, "hug" }, { 0x1f921, "clown" },
 	{ 0x1f923, "lol" }, { 0x1f924, "drool" }, { 0x1f975, "horny" },
 	{ 0x1f98d, "monkey" }, { 0x1fa78, "blood" }, { 0x1fa93, "axe" },
 	{ 0x1faa6, "grave" },
