@@ -42,6 +42,8 @@ held-out hm, a security office's winter (session 19, blind)|$top/tests/data/held
 held-out hm, rules alone|$top/tests/data/heldout-hm.jsonl|$alone
 held-out hq, a clinician's bad month (session 20, blind, measured once)|$top/tests/data/heldout-hq.jsonl|
 held-out hq, rules alone|$top/tests/data/heldout-hq.jsonl|$alone
+held-out hr, a coalition's week (session 20, blind, measured once)|$top/tests/data/heldout-hr.jsonl|
+held-out hr, rules alone|$top/tests/data/heldout-hr.jsonl|$alone
 OLID test (860)|$data/public/olid_offenseval2019.jsonl|--split test
 EDOS|$data/public/edos_sexism.jsonl|
 ETHOS|$data/public/ethos_hate_violence.jsonl|
