@@ -36,6 +36,7 @@ CATS = ["threat", "sexual", "doxxing", "hate", "insult"]
 FROM = 0.6            # the probability from which the model counts
 C = 4.0               # inverse regularisation strength
 PUBLIC_WEIGHT = 0.5   # weight of a public benign post
+MIN_DF = 3            # posts a feature must be in (--min-df)
 RULES = None          # a directory with the rules files only
 PUBLIC = ["olid_offenseval2019", "edos_sexism", "guest2021_misogyny_reddit"]
 
@@ -66,6 +67,8 @@ def main():
     ap.add_argument("--shared", default=os.path.join(top, "..", "shared"))
     ap.add_argument("--out", default=os.path.join(top, "rules", "vigil.model"))
     ap.add_argument("--extra", action="append", default=[])
+    ap.add_argument("--min-df", type=int, default=MIN_DF,
+                    help="posts a word or pair must be in to be a feature")
     a = ap.parse_args()
 
     global RULES
@@ -94,7 +97,7 @@ def main():
                     labels[c].append(0)
 
     vec = TfidfVectorizer(token_pattern=r"[^ ]+", lowercase=False, ngram_range=(1, 2),
-                          min_df=2, sublinear_tf=True)
+                          min_df=a.min_df, sublinear_tf=True)
     vec.fit([t for _, t in domain])
     # Words of a script the normaliser does not fold hold a \x01 byte
     # per letter: no feature of the model file may hold a control byte.

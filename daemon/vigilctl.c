@@ -2,6 +2,7 @@
 /* vigilctl.c - the command-line tool: options, the command table, helpers. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,6 +330,9 @@ main(int argc, char **argv)
 	char *opt_db = NULL, *opt_key = NULL, *cfg_db = NULL, *cfg_key = NULL;
 	int c, rc;
 
+	/* As vigild: big blocks mapped apart, whatever the largest freed
+	 * (see harden_process() in vigild.c). */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	vigil_log_set_handler(log_to_stderr, NULL);
 	vigil_log_set_priority(VIGIL_LOG_WARNING);
 	while ((c = getopt_long(argc, argv, "+c:hv", opts, NULL)) != -1) {

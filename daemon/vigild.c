@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -141,6 +142,12 @@ harden_process(void)
 	/* The signing key and tokens must never reach a core dump. */
 	setrlimit(RLIMIT_CORE, &none);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Blocks of 256 KB or more are mapped apart and unmapped when
+	 * freed. Left to itself, glibc raises that threshold to the size
+	 * of the largest block freed (the classifier's build tables, some
+	 * 15 MB), and later big blocks come from the heap, where freed
+	 * pages stay resident. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 }
 
 int

@@ -88,7 +88,7 @@ rc=0
 echo '{"text":"x"}' | "$VIGILCTL" classify --rules "$tmp/broken-model" > /dev/null 2> "$tmp/model.err" || rc=$?
 [ "$rc" -eq 4 ] || fail "broken model: exit $rc, want 4"
 grep -q 'x.model:5: .x. is not a number' "$tmp/model.err" || fail "broken model: no file:line"
-echo '{"id":"m","text":"Dr. Ames won\u0027t see spring if she keeps this up."}' | "$VIGILCTL" classify > "$tmp/model.out" ||
+echo '{"id":"m","text":"Dr. Ames won\u0027t see Christmas if she keeps this up."}' | "$VIGILCTL" classify > "$tmp/model.out" ||
 	fail "model: exit $?"
 grep -q '"labels":\["threat"\].*"rule":"model.threat"' "$tmp/model.out" ||
 	{ cat "$tmp/model.out"; fail "the default model did not count"; }

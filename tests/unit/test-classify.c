@@ -980,7 +980,7 @@ START_TEST(test_sleep_wake)
 	static const char *texts[] = {
 		"I will kill you, idiot", "k.i.l.l yourself doc", "see you in court",
 		"your home address is 12 Main Street", "thank you for the flu shot",
-		"Dr. Ames won't see spring if she keeps this up.",  /* the model */
+		"Dr. Ames won't see Christmas if she keeps this up.",  /* the model */
 	};
 	char errbuf[VIGIL_ERRBUF_SIZE] = "", engine[128];
 	vigil_classifier *c = NULL;
@@ -1238,11 +1238,11 @@ START_TEST(test_model_sleep_wake)
 END_TEST
 
 /* The default model catches what no default rule names, and says where.
- * (The sentence is one the default model of session 19 scores 587 and no
+ * (The sentence is one the default model of session 20 scores 684 and no
  * rule matches; a retrained model may need another.) */
 START_TEST(test_model_default)
 {
-	static const char text[] = "Dr. Ames won't see spring if she keeps this up.";
+	static const char text[] = "Dr. Ames won't see Christmas if she keeps this up.";
 	char errbuf[VIGIL_ERRBUF_SIZE] = "";
 	vigil_classifier *c = NULL;
 	vigil_classification *res;
@@ -1262,7 +1262,7 @@ START_TEST(test_model_default)
 	ck_assert_str_eq(span ? span : "(none)", "won't");
 	free(span);
 	ck_assert_str_eq(vigil_classification_normalized(res, NULL),
-			 " dr ames wont see spring if she keeps this up ");
+			 " dr ames wont see christmas if she keeps this up ");
 	vigil_classification_free(res);
 	vigil_classifier_free(c);
 }
