@@ -12,7 +12,7 @@ the model sees the words the rules see (lib/model.c says how it scores).
 Trained on the posts labelled in the repository's format:
   - tests/data/classify-extra.jsonl and SHARED/data/domain_dev.jsonl
     (posts about clinicians, LABELS.md), which also give the vocabulary
-    (words and pairs in two posts or more);
+    (words and pairs in three posts or more, --min-df);
   - as benign examples at half weight, the posts of the training splits of
     OLID, EDOS and Guest 2021 that their annotators found not abusive, so
     that the model learns ordinary social-media talk too (without them it

@@ -193,11 +193,20 @@ plate_like(const char *p, size_t len)
 	       digits >= 2 && digits <= 5;
 }
 
+/* The value of a token of digits. */
+static unsigned
+tok_value(const char *text, const struct tok *t)
+{
+	unsigned v = 0;
+
+	for (uint32_t i = t->s; i < t->e; i++)
+		v = v * 10 + (unsigned)(text[i] - '0');
+	return v;
+}
+
 /* Digit groups as phone numbers are written: 3-4, 3-3-4, 1-3-3-4,
  * 3-7, 2-2-2-2-2 (France), 5-6, 5-3-3 and 4-3-4 (the UK), 2-4-6 and
  * 2-1-2-2-2-2 (+44, +33), or one run of 7, 10 or 11. */
-static unsigned tok_value(const char *text, const struct tok *t);
-
 static bool
 phone_groups(const char *text, const struct tok *t, size_t k)
 {
@@ -223,16 +232,6 @@ phone_groups(const char *text, const struct tok *t, size_t k)
 	return false;
 }
 
-/* The value of a token of digits. */
-static unsigned
-tok_value(const char *text, const struct tok *t)
-{
-	unsigned v = 0;
-
-	for (uint32_t i = t->s; i < t->e; i++)
-		v = v * 10 + (unsigned)(text[i] - '0');
-	return v;
-}
 
 /* "7:45", "18:30": hours and minutes written with a colon, which the
  * normaliser made two words; the colon is read in the original. */

@@ -24,8 +24,8 @@
  *   f IDF W... WORD [WORD]            a word or a pair of words
  *
  * A word is what the normaliser writes: no space or control byte. Each
- * word of a pair is a feature too (a pair in two posts has its words in
- * two posts: the trainer's threshold keeps them). The
+ * word of a pair is a feature too (a pair in N posts has its words in
+ * N posts: the trainer's threshold on posts keeps them). The
  * score of a post is bias + the sum over its features of W times
  * (1 + ln count) * IDF, the vector scaled to unit length first; the
  * probability is the logistic of that (what scikit-learn's
@@ -336,7 +336,6 @@ model_parse(struct model **out, const char *file, const char *data,
 	struct model *m = calloc(1, sizeof(*m));
 	int col[CAT_N];
 	size_t ncol = 0, lineno = 0, dup = 0;
-	int ncat = 0;
 	bool header = false, bias = false, from = false;
 	char *copy = NULL;
 	vigil_error r = VIGIL_OK;
@@ -456,9 +455,7 @@ model_parse(struct model **out, const char *file, const char *data,
 		r = vigil_fail(errbuf, VIGIL_E_NOMEM, "out of memory");
 		goto out;
 	}
-	for (int c = 0; c < CAT_N; c++)
-		ncat += m->has[c];
-	for (size_t f = 0; f < m->nfeat && ncat > 1; f++) {
+	for (size_t f = 0; f < m->nfeat && ncol > 1; f++) {
 		m->topic[f] = 1;
 		for (int c = 0; c < CAT_N; c++)
 			if (m->has[c] && !(m->w[f * CAT_N + c] > 0))

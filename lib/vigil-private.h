@@ -781,6 +781,8 @@ vigil_error classify_run(const vigil_classifier *c, const char *clinician,
 			 const char *text, size_t len,
 			 vigil_classification *res, bool strict, char *errbuf);
 const char *classification_engine(const vigil_classification *r);
+
+/* classifier.c */
 /* A long wait ahead: free the automaton, the parsed rules and the model
  * (all but the sources, thresholds and targets). classifier_wake() makes
  * them again from the same bytes, in some 40 ms; a classifier asleep

@@ -1199,6 +1199,17 @@ START_TEST(test_model_engine)
 	ck_assert_int_eq(vigil_classifier_new(a, &ca, errbuf), VIGIL_OK);
 	ck_assert_int_eq(vigil_classifier_new(b, &cb, errbuf), VIGIL_OK);
 	ck_assert_str_ne(vigil_classifier_engine(ca), vigil_classifier_engine(cb));
+	{
+		/* The hash names the files' bytes in name order, as one text. */
+		char both[512], hex[65];
+		uint8_t sha[32];
+
+		snprintf(both, sizeof(both), "%s%s", "rule z.never insult 100: zzyzx\n",
+			 tiny_model);
+		vigil_sha256(both, strlen(both), sha);
+		vigil_hex(sha, sizeof(sha), hex);
+		ck_assert_str_eq(strstr(vigil_classifier_engine(ca), "sha256:") + 7, hex);
+	}
 	snprintf(path, sizeof(path), "%s/n.model", two);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
