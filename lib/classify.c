@@ -8,8 +8,9 @@
  * (automaton.c) and by the doxxing detectors (doxx.c). Each rule fires at
  * most once per post; a category's score is the sum of the positive
  * weights of its rules that fired, capped at 1000, plus the negative ones
- * (context), floored at 0. It is a label when the score reaches the
- * category's threshold.
+ * (context), floored at 0; or, when more, the evidence that no context
+ * reaches (a context explains what is near it: see rules.c), capped at
+ * 1000. It is a label when the score reaches the category's threshold.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@ struct cmatch {
 	int weight;
 	size_t start, end;
 	bool quoted;      /* inside a reported quotation: counted for nothing */
+	uint32_t ws, we;  /* words: a context's reach (reach()), evidence's span */
+	bool alone;       /* evidence no context reaches (unexplained()) */
+	uint32_t reach;   /* a context's reach in words */
 };
 
 /* Reported quotations a post may have marked for scoring, and the hits
@@ -59,6 +63,8 @@ struct vigil_classification {
 	struct norm norm;
 	struct hits hits;
 	struct model_scratch ms;
+	uint32_t *space;             /* offsets of the post's spaces (word_at()) */
+	size_t nspace, aspace;
 };
 
 vigil_error
@@ -87,6 +93,7 @@ vigil_classification_free(vigil_classification *r)
 	free(r->head);
 	free(r->link);
 	free(r->seen);
+	free(r->space);
 	free(r);
 }
 
@@ -150,7 +157,7 @@ match_add(vigil_classification *res, int cat, uint32_t rule, int weight,
 		res->m = m;
 		res->am = a;
 	}
-	res->m[res->nm++] = (struct cmatch){ cat, rule, weight, s, e, false };
+	res->m[res->nm++] = (struct cmatch){ cat, rule, weight, s, e, false, 0, UINT32_MAX, false, REACH_POST };
 	return VIGIL_OK;
 }
 
@@ -298,6 +305,128 @@ reported(const vigil_classification *res, const struct ruleset *rs, uint32_t k,
 	}
 }
 
+/* The word at normalised offset o: spaces before it, found in the
+ * post's space offsets (made once, when first needed). -1 when out of
+ * memory. */
+static int64_t
+word_at(vigil_classification *res, size_t o)
+{
+	const struct norm *n = &res->norm;
+	size_t lo = 0, hi;
+
+	if (!res->nspace) {
+		size_t k = 0;
+
+		if (res->aspace < n->len + 1) {
+			uint32_t *v = realloc(res->space, (n->len + 1) * sizeof(*v));
+			if (!v)
+				return -1;
+			res->space = v;
+			res->aspace = n->len + 1;
+		}
+		for (const char *p = n->text, *end = n->text + n->len;
+		     (p = memchr(p, ' ', (size_t)(end - p))) != NULL; p++)
+			res->space[k++] = (uint32_t)(p - n->text);
+		res->space[k++] = UINT32_MAX;  /* so nspace is not 0 */
+		res->nspace = k;
+	}
+	hi = res->nspace - 1;
+	while (lo < hi) {  /* the first space at or after o */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (res->space[mid] < o)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (int64_t)lo;
+}
+
+/* Context rule k fired at normalised [s, e): a one-element rule covers
+ * every word its hits cover, first to last ("hunting" twice in a post
+ * covers both), a longer one the chain that fired; either reaches
+ * rule->reach words beyond. Returns false when out of memory. */
+static bool
+reach(vigil_classification *res, const struct rule *rule, uint32_t k,
+      uint32_t s, uint32_t e, struct cmatch *m)
+{
+	m->reach = rule->reach;
+	if (rule->nelem > 1) {
+		int64_t ws = word_at(res, s), we = word_at(res, e > s ? e - 1 : s);
+
+		m->ws = (uint32_t)ws;
+		m->we = (uint32_t)we;
+		return ws >= 0 && we >= 0;
+	}
+	m->ws = UINT32_MAX;
+	m->we = 0;
+	for (uint32_t l = res->head[k << 3]; l != UINT32_MAX; l = res->link[l].next) {
+		const struct hit *x = &res->hits.v[res->link[l].hit];
+
+		if (x->wstart < m->ws)
+			m->ws = x->wstart;
+		if (x->wend > m->we)
+			m->we = x->wend;
+	}
+	return true;
+}
+
+/* The evidence for category cat that no context of it reaches (each
+ * context rule has a reach in words, see rules.c), in the densest
+ * stretch of REACH_NEAR words: a context explains away what is near it,
+ * not a threat sixty words on ("... the news report on hunting season.
+ * [...] I will kill you"), and weak evidence scattered over a long post
+ * does not add up. -1 when out of memory. */
+static int
+unexplained(vigil_classification *res, int cat)
+{
+	const int64_t R = REACH_NEAR;
+	int best = 0;
+
+	for (size_t i = 0; i < res->nm; i++) {
+		struct cmatch *m = &res->m[i];
+		int64_t ws, we;
+		bool near = false;
+
+		if (m->cat != cat || m->quoted || m->weight <= 0)
+			continue;
+		ws = word_at(res, m->start);
+		we = word_at(res, m->end > m->start ? m->end - 1 : m->start);
+		if (ws < 0 || we < 0)
+			return -1;
+		for (size_t j = 0; j < res->nm && !near; j++) {
+			const struct cmatch *x = &res->m[j];
+
+			if (x->cat != cat || x->quoted || x->weight >= 0)
+				continue;
+			near = x->reach == REACH_POST ||
+			       ((int64_t)x->ws <= we + x->reach && ws <= (int64_t)x->we + x->reach);
+		}
+		if (near)
+			continue;
+		m->ws = (uint32_t)ws;  /* evidence: its own words */
+		m->we = (uint32_t)we;
+		m->alone = true;
+	}
+	for (size_t i = 0; i < res->nm; i++) {
+		const struct cmatch *m = &res->m[i];
+		int sum = 0;
+
+		if (m->cat != cat || !m->alone)
+			continue;
+		for (size_t j = 0; j < res->nm; j++) {
+			const struct cmatch *x = &res->m[j];
+
+			if (x->cat == cat && x->alone &&
+			    (int64_t)x->ws <= (int64_t)m->we + R &&
+			    (int64_t)m->ws <= (int64_t)x->we + R)
+				sum += x->weight;
+		}
+		best = sum > best ? sum : best;
+	}
+	return best;
+}
+
 /* Run every rule whose elements all have hits, and score. */
 static vigil_error
 score(const vigil_classifier *c, vigil_classification *res)
@@ -322,8 +451,12 @@ score(const vigil_classifier *c, vigil_classification *res)
 		rule = &rs->rules[k];
 		if (r == VIGIL_OK && rule->qelem >= 0)
 			reported(res, rs, k, q, &nq, &steps);
-		else if (r == VIGIL_OK && first_chain(res, rule, k, &s, &e))
+		else if (r == VIGIL_OK && first_chain(res, rule, k, &s, &e)) {
 			r = match_add(res, rule->cat, k, rule->weight, s, e);  /* offsets below */
+			if (r == VIGIL_OK && rule->weight < 0 &&
+			    !reach(res, rule, k, s, e, &res->m[res->nm - 1]))
+				r = VIGIL_E_NOMEM;
+		}
 		for (size_t el = 0; el < rule->nelem; el++)
 			res->head[k << 3 | el] = UINT32_MAX;
 	}
@@ -352,17 +485,29 @@ score(const vigil_classifier *c, vigil_classification *res)
 			pos[m->cat] += m->weight;
 		else if (!m->quoted)
 			neg[m->cat] += m->weight;
-		m->start = n->start[m->start];
-		m->end = n->start[m->end];
 	}
 	/* Evidence for a category saturates at 1000 before context takes
-	 * its share, so "I will kill you" quoted in a report still drops. */
+	 * its share, so "I will kill you" quoted in a report still drops;
+	 * unless the evidence no context reaches scores more on its own. */
 	for (int i = 0; i < CAT_N; i++) {
 		int sum = (pos[i] > 1000 ? 1000 : pos[i]) + neg[i];
+
+		if (neg[i] < 0 && pos[i] > 0) {
+			int alone = unexplained(res, i);
+
+			if (alone < 0)
+				return VIGIL_E_NOMEM;
+			alone = alone > 1000 ? 1000 : alone;
+			sum = alone > sum ? alone : sum;
+		}
 
 		res->scores[i] = sum < 0 ? 0 : sum;
 		if (res->scores[i] >= c->threshold[i])
 			res->labels |= 1u << i;
+	}
+	for (size_t i = 0; i < res->nm; i++) {
+		res->m[i].start = n->start[res->m[i].start];
+		res->m[i].end = n->start[res->m[i].end];
 	}
 	return VIGIL_OK;
 }
@@ -380,6 +525,7 @@ classify_run(const vigil_classifier *c, const char *clinician,
 			len--;
 	}
 	res->nm = 0;
+	res->nspace = 0;
 	res->hits.n = 0;
 	res->labels = 0;
 	memset(res->scores, 0, sizeof(res->scores));

@@ -19,6 +19,14 @@
  * `%quote`, a quotation, see quote.c). Words go through the same
  * normaliser as posts.
  *
+ *   rule threat.ctx-idiom threat -700 reach 0: dead tired | killing it
+ *
+ * A context (a negative weight) lowers only the evidence it reaches: the
+ * words its hits cover and `reach N` words either side. `reach 0` is for
+ * idioms, which explain their own words and nothing else; `reach post`
+ * for the topic of the whole post. Without one, threat and doxxing
+ * contexts reach REACH_NEAR (50) words, the others the whole post.
+ *
  *   quote reported.wrote: she wrote | he said ..3 %quote
  *
  * A `quote` rule has an id and a pattern with a %quote element, and no
@@ -442,6 +450,25 @@ quote_element(const struct ruleset *rs, const struct rule *rule)
 	return -1;
 }
 
+/* A reach in words: 0..REACH_MAX, digits only. */
+static int
+parse_reach(const char *s, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (uint32_t)(*s - '0');
+		if (v > REACH_MAX)
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 /* "rule ID CATEGORY WEIGHT: PATTERN", or with `quote` set
  * "quote ID: PATTERN" (a pattern with a %quote element: what it matches
  * inside that quotation counts for nothing). */
@@ -454,7 +481,7 @@ parse_rule(struct pctx *p, char *s, bool quote)
 	int weight = 0, consumed = 0, op, dist;
 	vigil_error r = VIGIL_OK;
 	const char *usage = quote ? "expected 'quote ID: PATTERN'" :
-				    "expected 'rule ID CATEGORY WEIGHT: PATTERN'";
+				    "expected 'rule ID CATEGORY WEIGHT [reach N|post]: PATTERN'";
 
 	colon = strchr(s, ':');
 	if (!colon)
@@ -465,8 +492,10 @@ parse_rule(struct pctx *p, char *s, bool quote)
 			return PFAIL(p, "%s", p->file, p->line, usage);
 		rule.cat = -1;
 	} else {
-		if (sscanf(s, "%127s %31s %d %n", id, cat, &weight, &consumed) != 3 ||
-		    s[consumed] != '\0')
+		char how[16];
+		int n2 = 0;
+
+		if (sscanf(s, "%127s %31s %d %n", id, cat, &weight, &consumed) != 3)
 			return PFAIL(p, "%s", p->file, p->line, usage);
 		rule.cat = category_from_name(cat);
 		if (rule.cat < 0)
@@ -474,6 +503,21 @@ parse_rule(struct pctx *p, char *s, bool quote)
 		if (weight < -1000 || weight > 1000 || weight == 0)
 			return PFAIL(p, "weight %d not in -1000..1000 or zero", p->file,
 				     p->line, weight);
+		rule.reach = rule.cat == CAT_THREAT || rule.cat == CAT_DOXXING ?
+			     REACH_NEAR : REACH_POST;
+		if (s[consumed] != '\0') {  /* a context's reach */
+			if (sscanf(s + consumed, "reach %15s %n", how, &n2) != 1 ||
+			    s[consumed + n2] != '\0')
+				return PFAIL(p, "%s", p->file, p->line, usage);
+			if (weight > 0)
+				return PFAIL(p, "reach is for context (a negative weight)",
+					     p->file, p->line);
+			if (strcmp(how, "post") == 0)
+				rule.reach = REACH_POST;
+			else if (parse_reach(how, &rule.reach) != 0)
+				return PFAIL(p, "reach '%s' is not a number of words (0..%d) or 'post'",
+					     p->file, p->line, how, REACH_MAX);
+		}
 	}
 	for (size_t i = 0; i < rs->nrules; i++)
 		if (strcmp(rs->rules[i].id, id) == 0)

@@ -629,7 +629,11 @@ struct rule {
 	struct element *elem;
 	uint8_t *op;      /* nelem - 1 operators */
 	uint8_t *dist;    /* nelem - 1 word distances */
+	uint32_t reach;   /* context: words it reaches, REACH_POST for all */
 };
+#define REACH_MAX 1000          /* the most a rule may say */
+#define REACH_POST UINT32_MAX   /* `reach post`: the whole post */
+#define REACH_NEAR 50           /* threat and doxxing contexts by default */
 struct pattern {          /* one string for the automaton */
 	char *text;       /* " kill you": leading space, no trailing one */
 	uint32_t len;

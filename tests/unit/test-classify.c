@@ -353,7 +353,13 @@ static const struct {
 	{ "rule a threat 100: x\nrule b nosuch 100: y\n", ":2: unknown category 'nosuch'" },
 	{ "rule a threat 2000: x\n", ":1: weight 2000 not in" },
 	{ "rule a threat 0: x\n", ":1: weight 0 not in" },
-	{ "rule a threat 100 x\n", ":1: expected 'rule ID CATEGORY WEIGHT: PATTERN'" },
+	{ "rule a threat 100 x\n", ":1: expected 'rule ID CATEGORY WEIGHT [reach N|post]: PATTERN'" },
+	{ "rule a threat 100 reach 0: x\n", ":1: reach is for context (a negative weight)" },
+	{ "rule a threat -100 reach far: x\n", ":1: reach 'far' is not a number of words (0..1000) or 'post'" },
+	{ "rule a threat -100 reach 1001: x\n", ":1: reach '1001' is not" },
+	{ "rule a threat -100 reach -1: x\n", ":1: reach '-1' is not" },
+	{ "rule a threat -100 reach 3 4: x\n", ":1: expected 'rule ID" },
+	{ "rule a threat -100 near 3: x\n", ":1: expected 'rule ID" },
 	{ "rule a threat 100: $nope\n", ":1: unknown define '$nope'" },
 	{ "define v = take | took ..2 my pen\n", ":1: '..2' in define 'v': a define holds alternatives" },
 	{ "# c\ndefine v = a ~3 b\n", ":2: '~3' in define 'v'" },
@@ -621,6 +627,54 @@ START_TEST(test_scoring)
 	ck_assert_int_eq(vigil_classification_score(res, VIGIL_SEXUAL), scoring[_i].sexual);
 	ck_assert_int_eq(vigil_classification_label(res, VIGIL_THREAT),
 			 scoring[_i].threat >= 500);
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
+/* How far a context reaches: `reach 0` only the evidence it overlaps,
+ * threat and doxxing contexts 50 words by default, the others and
+ * `reach post` the whole post. */
+#define FAR " la la la la la la la la la la la la la la la la la la la la" \
+	    " la la la la la la la la la la la la la la la la la la la la" \
+	    " la la la la la la la la la la la la la la la la la la la la "
+static const char reach_rules[] =
+	"define you = you | your\n"
+	"rule t.kill threat 600: kill* ..2 $you\n"
+	"rule t.idiom threat -700 reach 0: killing it\n"
+	"rule t.hunt threat -700: hunting\n"
+	"rule t.topic threat -700 reach post: survey\n"
+	"rule t.few threat -700 reach 3: hunt\n"
+	"rule s.word sexual 600: nudes\n"
+	"rule s.ctx sexual -700: clinic\n";
+
+static const struct {
+	const char *text;
+	int threat, sexual;
+} reaching[] = {
+	{ "killing it today, then kill you", 600, 0 },    /* idiom elsewhere */
+	{ "killing it, you", 0, 0 },                      /* overlaps it */
+	{ "hunting season opens, I will kill you", 0, 0 },
+	{ "hunting season opens." FAR "I will kill you", 600, 0 },
+	{ "I will kill you." FAR "hunting season opens", 600, 0 },
+	{ "hunting." FAR "hunting, kill you", 0, 0 },     /* every hit reaches */
+	{ "a survey." FAR "I will kill you", 0, 0 },      /* reach post */
+	{ "hunt la la kill you", 0, 0 },                  /* reach 3 */
+	{ "hunt la la la la kill you", 600, 0 },
+	{ "the clinic." FAR "send nudes", 0, 0 },         /* sexual: post */
+	{ "the clinic, send nudes", 0, 0 },
+};
+
+START_TEST(test_reach)
+{
+	vigil_classifier *c = classifier_from(reach_rules);
+	vigil_classification *res = classify(c, reaching[_i].text);
+
+	ck_assert_msg(vigil_classification_score(res, VIGIL_THREAT) == reaching[_i].threat &&
+		      vigil_classification_score(res, VIGIL_SEXUAL) == reaching[_i].sexual,
+		      "%s: threat %d sexual %d", reaching[_i].text,
+		      vigil_classification_score(res, VIGIL_THREAT),
+		      vigil_classification_score(res, VIGIL_SEXUAL));
 	vigil_classification_free(res);
 	vigil_classifier_free(c);
 }
@@ -1306,6 +1360,7 @@ classify_suite(void)
 	tcase_add_loop_test(tc, test_rules_bad, 0, VIGIL_ARRAY_SIZE(bad_rules));
 	tcase_add_loop_test(tc, test_quotes, 0, VIGIL_ARRAY_SIZE(quoting));
 	tcase_add_test(tc, test_quote_far);
+	tcase_add_loop_test(tc, test_reach, 0, VIGIL_ARRAY_SIZE(reaching));
 	tcase_add_test(tc, test_quote_many);
 	tcase_add_test(tc, test_rules_long_line);
 	tcase_add_test(tc, test_rules_missing_file);
