@@ -342,31 +342,38 @@ word_at(vigil_classification *res, size_t o)
 	return (int64_t)lo;
 }
 
-/* Context rule k fired at normalised [s, e): a one-element rule covers
- * every word its hits cover, first to last ("hunting" twice in a post
- * covers both), a longer one the chain that fired; either reaches
- * rule->reach words beyond. Returns false when out of memory. */
+/* Context rule k fired: it covers every place it fires, first to last
+ * ("hunting" twice in a post covers both; "%phone ~8 clinic" each phone
+ * near a clinic word, not one far from it), within the steps a chain
+ * may take, and reaches rule->reach words beyond. Returns false when out
+ * of memory. */
 static bool
 reach(vigil_classification *res, const struct rule *rule, uint32_t k,
-      uint32_t s, uint32_t e, struct cmatch *m)
+      struct cmatch *m)
 {
-	m->reach = rule->reach;
-	if (rule->nelem > 1) {
-		int64_t ws = word_at(res, s), we = word_at(res, e > s ? e - 1 : s);
+	size_t steps = CHAIN_STEPS;
 
-		m->ws = (uint32_t)ws;
-		m->we = (uint32_t)we;
-		return ws >= 0 && we >= 0;
-	}
+	m->reach = rule->reach;
 	m->ws = UINT32_MAX;
 	m->we = 0;
 	for (uint32_t l = res->head[k << 3]; l != UINT32_MAX; l = res->link[l].next) {
 		const struct hit *x = &res->hits.v[res->link[l].hit];
+		uint32_t s = UINT32_MAX, e = 0;
+		int64_t ws, we;
 
-		if (x->wstart < m->ws)
-			m->ws = x->wstart;
-		if (x->wend > m->we)
-			m->we = x->wend;
+		if (rule->nelem == 1) {
+			m->ws = x->wstart < m->ws ? x->wstart : m->ws;
+			m->we = x->wend > m->we ? x->wend : m->we;
+			continue;
+		}
+		if (!chain(res, rule, k, 0, NULL, 0, x, &steps, &s, &e))
+			continue;
+		ws = word_at(res, s);
+		we = word_at(res, e > s ? e - 1 : s);
+		if (ws < 0 || we < 0)
+			return false;
+		m->ws = (uint32_t)ws < m->ws ? (uint32_t)ws : m->ws;
+		m->we = (uint32_t)we > m->we ? (uint32_t)we : m->we;
 	}
 	return true;
 }
@@ -454,7 +461,7 @@ score(const vigil_classifier *c, vigil_classification *res)
 		else if (r == VIGIL_OK && first_chain(res, rule, k, &s, &e)) {
 			r = match_add(res, rule->cat, k, rule->weight, s, e);  /* offsets below */
 			if (r == VIGIL_OK && rule->weight < 0 &&
-			    !reach(res, rule, k, s, e, &res->m[res->nm - 1]))
+			    !reach(res, rule, k, &res->m[res->nm - 1]))
 				r = VIGIL_E_NOMEM;
 		}
 		for (size_t el = 0; el < rule->nelem; el++)

@@ -646,23 +646,29 @@ static const char reach_rules[] =
 	"rule t.topic threat -700 reach post: survey\n"
 	"rule t.few threat -700 reach 3: hunt\n"
 	"rule s.word sexual 600: nudes\n"
-	"rule s.ctx sexual -700: clinic\n";
+	"rule s.ctx sexual -700: clinic\n"
+	"rule d.cell doxxing 600: cell ..2 %phone\n"
+	"rule d.ctx doxxing -700 reach 0: %phone ~3 office\n";
 
 static const struct {
 	const char *text;
-	int threat, sexual;
+	int threat, sexual, doxxing;
 } reaching[] = {
-	{ "killing it today, then kill you", 600, 0 },    /* idiom elsewhere */
-	{ "killing it, you", 0, 0 },                      /* overlaps it */
-	{ "hunting season opens, I will kill you", 0, 0 },
-	{ "hunting season opens." FAR "I will kill you", 600, 0 },
-	{ "I will kill you." FAR "hunting season opens", 600, 0 },
-	{ "hunting." FAR "hunting, kill you", 0, 0 },     /* every hit reaches */
-	{ "a survey." FAR "I will kill you", 0, 0 },      /* reach post */
-	{ "hunt la la kill you", 0, 0 },                  /* reach 3 */
-	{ "hunt la la la la kill you", 600, 0 },
-	{ "the clinic." FAR "send nudes", 0, 0 },         /* sexual: post */
-	{ "the clinic, send nudes", 0, 0 },
+	{ "killing it today, then kill you", 600, 0, 0 },    /* idiom elsewhere */
+	{ "killing it, you", 0, 0, 0 },                      /* overlaps it */
+	{ "hunting season opens, I will kill you", 0, 0, 0 },
+	{ "hunting season opens." FAR "I will kill you", 600, 0, 0 },
+	{ "I will kill you." FAR "hunting season opens", 600, 0, 0 },
+	{ "hunting." FAR "hunting, kill you", 0, 0, 0 },     /* every hit reaches */
+	{ "a survey." FAR "I will kill you", 0, 0, 0 },      /* reach post */
+	{ "hunt la la kill you", 0, 0, 0 },                  /* reach 3 */
+	{ "hunt la la la la kill you", 600, 0, 0 },
+	{ "the clinic." FAR "send nudes", 0, 0, 0 },         /* sexual: post */
+	{ "the clinic, send nudes", 0, 0, 0 },
+	{ "office 555-123-4567, her cell 555-987-6543", 0, 0, 600 },
+	/* a two-part context covers each place it fires, and only those */
+	{ "office 555-123-4567." FAR "her cell 555-987-6543", 0, 0, 600 },
+	{ "her cell 555-987-6543 office, office 555-123-4567", 0, 0, 0 },
 };
 
 START_TEST(test_reach)
@@ -671,10 +677,12 @@ START_TEST(test_reach)
 	vigil_classification *res = classify(c, reaching[_i].text);
 
 	ck_assert_msg(vigil_classification_score(res, VIGIL_THREAT) == reaching[_i].threat &&
-		      vigil_classification_score(res, VIGIL_SEXUAL) == reaching[_i].sexual,
-		      "%s: threat %d sexual %d", reaching[_i].text,
+		      vigil_classification_score(res, VIGIL_SEXUAL) == reaching[_i].sexual &&
+		      vigil_classification_score(res, VIGIL_DOXXING) == reaching[_i].doxxing,
+		      "%s: threat %d sexual %d doxxing %d", reaching[_i].text,
 		      vigil_classification_score(res, VIGIL_THREAT),
-		      vigil_classification_score(res, VIGIL_SEXUAL));
+		      vigil_classification_score(res, VIGIL_SEXUAL),
+		      vigil_classification_score(res, VIGIL_DOXXING));
 	vigil_classification_free(res);
 	vigil_classifier_free(c);
 }
