@@ -101,6 +101,8 @@ struct automaton {
 	uint32_t *out_first; /* [state]: index in out_pat, out_first[s+1] ends */
 	uint32_t *out_pat;   /* pattern ids, grouped by state */
 	uint32_t *dict;      /* next state with output on the fail chain */
+	uint32_t *par;       /* [state]: its parent in the trie */
+	uint8_t *pcls;       /* [state]: the class of the edge into it */
 	size_t nstates;
 	uint8_t byte_class[256];
 };
@@ -138,6 +140,8 @@ automaton_free(struct automaton *a)
 	free(a->out_first);
 	free(a->out_pat);
 	free(a->dict);
+	free(a->par);
+	free(a->pcls);
 	free(a->oidx);
 	free(a->pre);
 	free(a->out);
@@ -228,9 +232,10 @@ fill_dense16(struct automaton *a, const uint32_t *renum)
  * and its failure link, which is where most states are. */
 static vigil_error
 compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
-	const uint32_t *fail)
+	const uint32_t *fail, const uint32_t *sedge, size_t nedges,
+	const uint8_t *scount)
 {
-	size_t ns = a->nstates, nsparse, nedges = 0, e = 0;
+	size_t ns = a->nstates, nsparse, e = 0, j = 0;
 	uint32_t *renum = malloc(ns * sizeof(uint32_t));
 
 	a->old = malloc(ns * sizeof(uint32_t));
@@ -250,11 +255,6 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 	       a->depth[a->old[a->ndense]] <= DENSE_DEPTH)
 		a->ndense++;
 	nsparse = ns - a->ndense;
-	for (size_t s = a->ndense; s < ns; s++)
-		for (int c = 0; c < NCLASS; c++) {
-			uint32_t o = a->old[s], to = a->delta[o * NCLASS + c];
-			nedges += a->depth[to] == a->depth[o] + 1;
-		}
 	/* The dense rows hold only the children of dense states and
 	 * shallower states, which breadth first numbers low: 16-bit entries
 	 * do while those numbers fit, however many deeper states follow.
@@ -284,16 +284,11 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
 
 		a->soff[s - a->ndense] = (uint32_t)e;
 		rec[0] = renum[fail[o]];
-		rec[1] = 0;
+		rec[1] = scount[o];
 		e += 2;
-		for (int c = 0; c < NCLASS; c++) {
-			uint32_t to = a->delta[o * NCLASS + c];
-
-			if (a->depth[to] != a->depth[o] + 1)
-				continue;  /* not a trie edge: the failure link has it */
-			a->srec[e++] = (uint32_t)c;
-			a->srec[e++] = renum[to];
-			rec[1]++;
+		for (uint32_t k = 0; k < scount[o]; k++, j += 2) {
+			a->srec[e++] = sedge[j];
+			a->srec[e++] = renum[sedge[j + 1]];
 		}
 	}
 	free(renum);
@@ -312,12 +307,13 @@ compact(struct automaton *a, const uint32_t *bfs, size_t nbfs,
  * fill, a third of the compile). By a quarter, not double: at 128 bytes
  * a row, doubling past 65,536 states made a 16 MB table for 67,232 of
  * them, and the peak resident size 70 MB instead of 56. New rows are
- * empty (all ones). */
+ * empty (all ones). The trie's parent links grow with it. */
 static vigil_error
 delta_room(struct automaton *a, size_t ns, size_t *cap, size_t max)
 {
 	size_t want = *cap;
-	uint32_t *d;
+	uint32_t *d, *p;
+	uint8_t *c;
 
 	if (ns < *cap)
 		return VIGIL_OK;
@@ -328,10 +324,27 @@ delta_room(struct automaton *a, size_t ns, size_t *cap, size_t max)
 	d = realloc(a->delta, want * NCLASS * sizeof(uint32_t));
 	if (!d)
 		return VIGIL_E_NOMEM;
-	memset(d + *cap * NCLASS, 0xff, (want - *cap) * NCLASS * sizeof(uint32_t));
 	a->delta = d;
+	if (!(p = realloc(a->par, want * sizeof(uint32_t))))
+		return VIGIL_E_NOMEM;
+	a->par = p;
+	if (!(c = realloc(a->pcls, want)))
+		return VIGIL_E_NOMEM;
+	a->pcls = c;
+	memset(d + *cap * NCLASS, 0xff, (want - *cap) * NCLASS * sizeof(uint32_t));
 	*cap = want;
 	return VIGIL_OK;
+}
+
+/* While building: the next state from f on class c, following failure
+ * links (always to shallower states) down to a state with a full row. */
+static uint32_t
+step_build(const struct automaton *a, const uint8_t *full, const uint32_t *fail,
+	   uint32_t f, unsigned c)
+{
+	while (!full[f] && a->delta[f * NCLASS + c] == UINT32_MAX)
+		f = fail[f];
+	return a->delta[f * NCLASS + c];
 }
 
 vigil_error
@@ -340,6 +353,11 @@ automaton_build(const struct pattern *pats, size_t npats,
 {
 	struct automaton *a = NULL;
 	uint32_t *fail = NULL, *queue = NULL, *own = NULL, *own_next = NULL;
+	uint8_t *full = NULL;  /* the state's row is complete */
+	uint32_t *kfirst = NULL, *kids = NULL;  /* children by parent */
+	uint32_t *sedge = NULL;   /* (class, child) of each sparse state, */
+	uint8_t *scount = NULL;   /* breadth first, and how many it has */
+	size_t nsedge = 0;
 	size_t maxstates = 1, ns = 1, nout = 0, qh = 0, qt = 0, dcap;
 	vigil_error r = VIGIL_E_NOMEM;
 
@@ -366,8 +384,10 @@ automaton_build(const struct pattern *pats, size_t npats,
 	queue = malloc(maxstates * sizeof(uint32_t));
 	own = malloc(maxstates * sizeof(uint32_t));      /* first own pattern */
 	own_next = malloc((npats ? npats : 1) * sizeof(uint32_t));
+	a->par = malloc(dcap * sizeof(uint32_t));
+	a->pcls = malloc(dcap);
 	if (!a->delta || !a->depth || !a->flag || !a->dict || !a->out_first || !a->out_pat ||
-	    !fail || !queue || !own || !own_next)
+	    !fail || !queue || !own || !own_next || !a->par || !a->pcls)
 		goto out;
 	memset(a->delta, 0xff, dcap * NCLASS * sizeof(uint32_t));
 	memset(own, 0xff, maxstates * sizeof(uint32_t));
@@ -383,6 +403,8 @@ automaton_build(const struct pattern *pats, size_t npats,
 				if (delta_room(a, ns, &dcap, maxstates) != VIGIL_OK)
 					goto out;
 				a->depth[ns] = a->depth[s] < UINT8_MAX ? a->depth[s] + 1 : UINT8_MAX;
+				a->par[ns] = s;
+				a->pcls[ns] = a->byte_class[*p];
 				a->delta[at] = (uint32_t)ns++;
 			}
 			s = a->delta[at];
@@ -390,7 +412,31 @@ automaton_build(const struct pattern *pats, size_t npats,
 		own_next[i] = own[s];
 		own[s] = (uint32_t)i;
 	}
-	/* Breadth first: failure links, full transitions, outputs. */
+	/* Breadth first: failure links and outputs; full transitions only
+	 * for the states that will get a full row (compact(): the first
+	 * DENSE_MAX in this order, DENSE_DEPTH deep or less). A deeper
+	 * state's failure links come from following links up to a state
+	 * with a full row. Filling every row, a third of the states, took a
+	 * third of the compile. */
+	/* Each state's children, in one array (a counting sort by parent):
+	 * a deeper state's are read from here, not from its row. */
+	kfirst = calloc(ns + 1, sizeof(uint32_t));
+	kids = malloc(ns * sizeof(uint32_t));
+	full = calloc(ns, 1);
+	scount = calloc(ns, 1);
+	sedge = malloc(2 * ns * sizeof(uint32_t));
+	if (!kfirst || !kids || !full || !scount || !sedge)
+		goto out;
+	for (size_t t = 1; t < ns; t++)
+		kfirst[a->par[t] + 1]++;
+	for (size_t t = 0; t < ns; t++)
+		kfirst[t + 1] += kfirst[t];
+	for (size_t t = 1; t < ns; t++)
+		kids[kfirst[a->par[t]]++] = (uint32_t)t;
+	for (size_t t = ns; t-- > 0;)  /* back to where each group starts */
+		kfirst[t + 1] = kfirst[t];
+	kfirst[0] = 0;
+	full[0] = 1;
 	for (int c = 0; c < NCLASS; c++) {
 		uint32_t *t = &a->delta[c];
 		if (*t == UINT32_MAX) {
@@ -402,12 +448,27 @@ automaton_build(const struct pattern *pats, size_t npats,
 	}
 	while (qh < qt) {
 		uint32_t s = queue[qh++];
+		bool dense = qh < DENSE_MAX && a->depth[s] <= DENSE_DEPTH;
 
 		a->dict[s] = own[fail[s]] != UINT32_MAX ? fail[s] : a->dict[fail[s]];
 		a->flag[s] = own[s] != UINT32_MAX || a->dict[s] != 0;
+		full[s] = dense;
+		if (!dense) {  /* its children only, and its record's edges */
+			for (uint32_t k = kfirst[s]; k < kfirst[s + 1]; k++) {
+				uint32_t t = kids[k], c = a->pcls[t];
+
+				fail[t] = step_build(a, full, fail, fail[s], c);
+				queue[qt++] = t;
+				sedge[nsedge++] = c;
+				sedge[nsedge++] = t;
+				scount[s]++;
+			}
+			continue;
+		}
 		for (int c = 0; c < NCLASS; c++) {
 			uint32_t *t = &a->delta[s * NCLASS + c];
-			uint32_t f = a->delta[fail[s] * NCLASS + c];
+			uint32_t f = a->delta[fail[s] * NCLASS + c];  /* a full row */
+
 			if (*t == UINT32_MAX) {
 				*t = f;
 			} else {
@@ -437,7 +498,7 @@ automaton_build(const struct pattern *pats, size_t npats,
 		if (of)
 			a->out_first = of;
 	}
-	if (compact(a, queue, qt, fail) != VIGIL_OK)
+	if (compact(a, queue, qt, fail, sedge, nsedge / 2, scount) != VIGIL_OK)
 		goto out;
 	/* The scan reads only the flattened outputs. */
 	free(a->old);
@@ -446,6 +507,10 @@ automaton_build(const struct pattern *pats, size_t npats,
 	free(a->out_first);
 	free(a->out_pat);
 	free(a->dict);
+	free(a->par);
+	free(a->pcls);
+	a->par = NULL;
+	a->pcls = NULL;
 	a->old = NULL;
 	a->flag = NULL;
 	a->pdigits = NULL;
@@ -461,6 +526,11 @@ out:
 	free(queue);
 	free(own);
 	free(own_next);
+	free(full);
+	free(sedge);
+	free(scount);
+	free(kfirst);
+	free(kids);
 	return r;
 }
 
