@@ -42,6 +42,7 @@
 #include "vigil-private.h"
 
 #define RULE_LINE_MAX 16384
+enum { NAME_RULE, NAME_DEFINE };  /* ruleset.names[] */
 #define RULE_MAX_ELEMS 8
 
 const char *const category_names[CAT_N] = {
@@ -119,6 +120,8 @@ ruleset_free(struct ruleset *rs)
 	free(rs->vocab);
 	free(rs->defs);
 	free(rs->hash);
+	free(rs->names[NAME_RULE]);
+	free(rs->names[NAME_DEFINE]);
 	free(rs->pats);
 	free(rs->rules);
 	free(rs->lits);
@@ -228,13 +231,67 @@ ruleset_intern(struct ruleset *rs, const char *text, bool prefix, int det)
 	return (uint32_t)rs->nlits++;
 }
 
+/* The names of rules (NAME_RULE) and defines (NAME_DEFINE), each in an
+ * open-addressing table of indices (ruleset.names). */
+
+static const char *
+name_of(const struct ruleset *rs, int kind, uint32_t i)
+{
+	return kind == NAME_RULE ? rs->rules[i].id : rs->defs[i].name;
+}
+
+static uint32_t
+name_find(const struct ruleset *rs, int kind, const char *name)
+{
+	const uint32_t *t = rs->names[kind];
+	size_t mask = rs->ncap[kind] - 1;
+
+	if (!t)
+		return UINT32_MAX;
+	for (size_t k = fnv1a(FNV_BASIS, name, strlen(name)) & mask; t[k] != UINT32_MAX;
+	     k = (k + 1) & mask)
+		if (strcmp(name_of(rs, kind, t[k]), name) == 0)
+			return t[k];
+	return UINT32_MAX;
+}
+
+/* Index name i, the last added of its kind (n of them). */
+static bool
+name_add(struct ruleset *rs, int kind, uint32_t i, size_t n)
+{
+	size_t cap = rs->ncap[kind];
+
+	if (n * 2 > cap) {  /* grow, and index all again */
+		uint32_t *t;
+
+		cap = cap ? cap * 2 : 256;
+		while (n * 2 > cap)
+			cap *= 2;
+		t = malloc(cap * sizeof(uint32_t));
+		if (!t)
+			return false;
+		free(rs->names[kind]);
+		rs->names[kind] = t;
+		rs->ncap[kind] = cap;
+		memset(t, 0xff, cap * sizeof(uint32_t));
+		for (uint32_t j = 0; j < n; j++)
+			if (j != i && !name_add(rs, kind, j, n))
+				return false;
+	}
+	for (size_t k = fnv1a(FNV_BASIS, name_of(rs, kind, i), strlen(name_of(rs, kind, i))) &
+			(cap - 1);; k = (k + 1) & (cap - 1))
+		if (rs->names[kind][k] == UINT32_MAX) {
+			rs->names[kind][k] = i;
+			return true;
+		}
+}
+
 static struct rdefine *
 define_find(struct ruleset *rs, const char *name)
 {
-	for (size_t i = 0; i < rs->ndefs; i++)
-		if (strcmp(rs->defs[i].name, name) == 0)
-			return &rs->defs[i];
-	return NULL;
+	uint32_t i = name_find(rs, NAME_DEFINE, name);
+
+	return i == UINT32_MAX ? NULL : &rs->defs[i];
 }
 
 static struct rdefine *
@@ -258,6 +315,11 @@ define_get(struct ruleset *rs, const char *name)
 	if (!d->name)
 		return NULL;
 	rs->ndefs++;
+	if (!name_add(rs, NAME_DEFINE, (uint32_t)rs->ndefs - 1, rs->ndefs)) {
+		free(d->name);
+		rs->ndefs--;
+		return NULL;
+	}
 	return d;
 }
 
@@ -519,9 +581,8 @@ parse_rule(struct pctx *p, char *s, bool quote)
 					     p->file, p->line, how, REACH_MAX);
 		}
 	}
-	for (size_t i = 0; i < rs->nrules; i++)
-		if (strcmp(rs->rules[i].id, id) == 0)
-			return PFAIL(p, "duplicate rule id '%s'", p->file, p->line, id);
+	if (name_find(rs, NAME_RULE, id) != UINT32_MAX)
+		return PFAIL(p, "duplicate rule id '%s'", p->file, p->line, id);
 	rule.weight = weight;
 	rule.elem = calloc(RULE_MAX_ELEMS, sizeof(*rule.elem));
 	rule.op = calloc(RULE_MAX_ELEMS, 1);
@@ -569,6 +630,11 @@ parse_rule(struct pctx *p, char *s, bool quote)
 		rs->arules = a;
 	}
 	rs->rules[rs->nrules++] = rule;
+	if (!name_add(rs, NAME_RULE, (uint32_t)rs->nrules - 1, rs->nrules)) {
+		rs->nrules--;
+		r = VIGIL_E_NOMEM;
+		goto out;
+	}
 	return VIGIL_OK;
 out:
 	for (size_t k = 0; k < rule.nelem; k++)

@@ -660,6 +660,8 @@ struct ruleset {
 	size_t hcap;
 	struct rdefine *defs;
 	size_t ndefs, adefs;
+	uint32_t *names[2];   /* rule ids, define names: open addressing */
+	size_t ncap[2];
 	struct norm scratch;
 };
 extern const char *const category_names[CAT_N];
