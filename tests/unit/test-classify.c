@@ -398,6 +398,41 @@ START_TEST(test_rules_bad)
 }
 END_TEST
 
+/* Many rules and defines (their names are hashed, the tables grow): a
+ * define extended far from where it began, used by the last rule, and a
+ * duplicate id found among hundreds. */
+START_TEST(test_rules_many)
+{
+	size_t cap = 200000, n = 0;
+	char *text = malloc(cap), errbuf[VIGIL_ERRBUF_SIZE];
+	vigil_classifier *c;
+	vigil_classification *res;
+	char *path;
+
+	for (int i = 0; i < 700; i++)
+		n += (size_t)snprintf(text + n, cap - n, "define d%d = w%dx\n", i, i);
+	n += (size_t)snprintf(text + n, cap - n, "define d3 = zebra\n");
+	for (int i = 0; i < 900; i++)
+		n += (size_t)snprintf(text + n, cap - n, "rule r%d insult %d: $d%d\n", i,
+				      100 + i % 800, i % 700);
+	n += (size_t)snprintf(text + n, cap - n, "rule last threat 600: $d3 ..2 you\n");
+	c = classifier_from(text);
+	res = classify(c, "a zebra, you");
+	ck_assert_int_eq(vigil_classification_score(res, VIGIL_THREAT), 600);
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+
+	snprintf(text + n, cap - n, "rule r512 threat 1: x\n");
+	path = write_rules(text);
+	c = NULL;
+	ck_assert_int_eq(vigil_classifier_new(path, &c, errbuf), VIGIL_E_PARSE);
+	ck_assert_msg(strstr(errbuf, ":1603: duplicate rule id 'r512'"), "got '%s'", errbuf);
+	unlink(path);
+	free(path);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_rules_long_line)
 {
 	char *text = malloc(20000), errbuf[VIGIL_ERRBUF_SIZE];
@@ -1371,6 +1406,7 @@ classify_suite(void)
 	tcase_add_loop_test(tc, test_reach, 0, VIGIL_ARRAY_SIZE(reaching));
 	tcase_add_test(tc, test_quote_many);
 	tcase_add_test(tc, test_rules_long_line);
+	tcase_add_test(tc, test_rules_many);
 	tcase_add_test(tc, test_rules_missing_file);
 	tcase_add_test(tc, test_default_rules);
 	tcase_add_loop_test(tc, test_large_automaton, 0, 2);
