@@ -44,6 +44,8 @@ held-out hq, a clinician's bad month (session 20, blind, measured once)|$top/tes
 held-out hq, rules alone|$top/tests/data/heldout-hq.jsonl|$alone
 held-out hr, a coalition's week (session 20, blind, measured once)|$top/tests/data/heldout-hr.jsonl|
 held-out hr, rules alone|$top/tests/data/heldout-hr.jsonl|$alone
+held-out hx, a security office's month (session 21, blind, measured once)|$top/tests/data/heldout-hx.jsonl|
+held-out hx, rules alone|$top/tests/data/heldout-hx.jsonl|$alone
 OLID test (860)|$data/public/olid_offenseval2019.jsonl|--split test
 EDOS|$data/public/edos_sexism.jsonl|
 ETHOS|$data/public/ethos_hate_violence.jsonl|
