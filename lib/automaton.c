@@ -415,11 +415,11 @@ automaton_build(const struct pattern *pats, size_t npats,
 	/* Breadth first: failure links and outputs; full transitions only
 	 * for the states that will get a full row (compact(): the first
 	 * DENSE_MAX in this order, DENSE_DEPTH deep or less). A deeper
-	 * state's failure links come from following links up to a state
-	 * with a full row. Filling every row, a third of the states, took a
-	 * third of the compile. */
-	/* Each state's children, in one array (a counting sort by parent):
-	 * a deeper state's are read from here, not from its row. */
+	 * state's failure links come from following links down to a state
+	 * with a full row, and its children from one array (a counting sort
+	 * by parent), not from its row. Filling every row, then reading the
+	 * deeper states' rows twice more in compact(), cost some 15% of the
+	 * compile (46-62 ms against 40-49 ms, 79,000 states). */
 	kfirst = calloc(ns + 1, sizeof(uint32_t));
 	kids = malloc(ns * sizeof(uint32_t));
 	full = calloc(ns, 1);
