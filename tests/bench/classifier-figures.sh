@@ -46,6 +46,8 @@ held-out hr, a coalition's week (session 20, blind, measured once)|$top/tests/da
 held-out hr, rules alone|$top/tests/data/heldout-hr.jsonl|$alone
 held-out hx, a security office's month (session 21, blind, measured once)|$top/tests/data/heldout-hx.jsonl|
 held-out hx, rules alone|$top/tests/data/heldout-hx.jsonl|$alone
+held-out hy, violent words, mostly benign (session 21, blind, measured once)|$top/tests/data/heldout-hy.jsonl|
+held-out hy, rules alone|$top/tests/data/heldout-hy.jsonl|$alone
 OLID test (860)|$data/public/olid_offenseval2019.jsonl|--split test
 EDOS|$data/public/edos_sexism.jsonl|
 ETHOS|$data/public/ethos_hate_violence.jsonl|
