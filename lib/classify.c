@@ -29,9 +29,9 @@ struct cmatch {
 	int weight;
 	size_t start, end;
 	bool quoted;      /* inside a reported quotation: counted for nothing */
-	uint32_t ws, we;  /* words: a context's reach (reach()), evidence's span */
+	uint32_t ws, we;  /* words a context covers (context_words()), or
+			   * evidence's own (unexplained()) */
 	bool alone;       /* evidence no context reaches (unexplained()) */
-	uint32_t reach;   /* a context's reach in words */
 };
 
 /* Reported quotations a post may have marked for scoring, and the hits
@@ -157,7 +157,10 @@ match_add(vigil_classification *res, int cat, uint32_t rule, int weight,
 		res->m = m;
 		res->am = a;
 	}
-	res->m[res->nm++] = (struct cmatch){ cat, rule, weight, s, e, false, 0, UINT32_MAX, false, REACH_POST };
+	res->m[res->nm++] = (struct cmatch){
+		.cat = cat, .rule = rule, .weight = weight, .start = s, .end = e,
+		.ws = 0, .we = UINT32_MAX,  /* all: until context_words() */
+	};
 	return VIGIL_OK;
 }
 
@@ -342,18 +345,17 @@ word_at(vigil_classification *res, size_t o)
 	return (int64_t)lo;
 }
 
-/* Context rule k fired: it covers every place it fires, first to last
+/* The words context rule k covers: every place it fires, first to last
  * ("hunting" twice in a post covers both; "%phone ~8 clinic" each phone
  * near a clinic word, not one far from it), within the steps a chain
- * may take, and reaches rule->reach words beyond. Returns false when out
- * of memory. */
+ * may take. unexplained() lets it reach rule->reach words beyond.
+ * Returns false when out of memory. */
 static bool
-reach(vigil_classification *res, const struct rule *rule, uint32_t k,
-      struct cmatch *m)
+context_words(vigil_classification *res, const struct rule *rule, uint32_t k,
+	      struct cmatch *m)
 {
 	size_t steps = CHAIN_STEPS;
 
-	m->reach = rule->reach;
 	m->ws = UINT32_MAX;
 	m->we = 0;
 	for (uint32_t l = res->head[k << 3]; l != UINT32_MAX; l = res->link[l].next) {
@@ -387,6 +389,7 @@ reach(vigil_classification *res, const struct rule *rule, uint32_t k,
 static int
 unexplained(vigil_classification *res, int cat)
 {
+	const struct rule *rules = res->c->rs.rules;
 	const int64_t R = REACH_NEAR;
 	int best = 0;
 
@@ -403,11 +406,13 @@ unexplained(vigil_classification *res, int cat)
 			return -1;
 		for (size_t j = 0; j < res->nm && !near; j++) {
 			const struct cmatch *x = &res->m[j];
+			int64_t r;
 
 			if (x->cat != cat || x->quoted || x->weight >= 0)
-				continue;
-			near = x->reach == REACH_POST ||
-			       ((int64_t)x->ws <= we + x->reach && ws <= (int64_t)x->we + x->reach);
+				continue;  /* a context: a rule, never the model */
+			r = rules[x->rule].reach;
+			near = r == REACH_POST ||
+			       ((int64_t)x->ws <= we + r && ws <= (int64_t)x->we + r);
 		}
 		if (near)
 			continue;
@@ -461,7 +466,7 @@ score(const vigil_classifier *c, vigil_classification *res)
 		else if (r == VIGIL_OK && first_chain(res, rule, k, &s, &e)) {
 			r = match_add(res, rule->cat, k, rule->weight, s, e);  /* offsets below */
 			if (r == VIGIL_OK && rule->weight < 0 &&
-			    !reach(res, rule, k, &res->m[res->nm - 1]))
+			    !context_words(res, rule, k, &res->m[res->nm - 1]))
 				r = VIGIL_E_NOMEM;
 		}
 		for (size_t el = 0; el < rule->nelem; el++)

@@ -232,7 +232,6 @@ phone_groups(const char *text, const struct tok *t, size_t k)
 	return false;
 }
 
-
 /* "7:45", "18:30": hours and minutes written with a colon, which the
  * normaliser made two words; the colon is read in the original. */
 static bool

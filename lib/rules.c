@@ -233,7 +233,6 @@ ruleset_intern(struct ruleset *rs, const char *text, bool prefix, int det)
 
 /* The names of rules (NAME_RULE) and defines (NAME_DEFINE), each in an
  * open-addressing table of indices (ruleset.names). */
-
 static const char *
 name_of(const struct ruleset *rs, int kind, uint32_t i)
 {
@@ -255,35 +254,43 @@ name_find(const struct ruleset *rs, int kind, const char *name)
 	return UINT32_MAX;
 }
 
-/* Index name i, the last added of its kind (n of them). */
+/* Put name i in its table, which has room. */
+static void
+name_put(struct ruleset *rs, int kind, uint32_t i)
+{
+	const char *name = name_of(rs, kind, i);
+	size_t mask = rs->ncap[kind] - 1, k = fnv1a(FNV_BASIS, name, strlen(name)) & mask;
+
+	while (rs->names[kind][k] != UINT32_MAX)
+		k = (k + 1) & mask;
+	rs->names[kind][k] = i;
+}
+
+/* Index name i, the last added of its kind (n of them): the table grows
+ * to keep at most half its slots used, and takes all the names again. */
 static bool
 name_add(struct ruleset *rs, int kind, uint32_t i, size_t n)
 {
 	size_t cap = rs->ncap[kind];
+	uint32_t *t;
 
-	if (n * 2 > cap) {  /* grow, and index all again */
-		uint32_t *t;
-
-		cap = cap ? cap * 2 : 256;
-		while (n * 2 > cap)
-			cap *= 2;
-		t = malloc(cap * sizeof(uint32_t));
-		if (!t)
-			return false;
-		free(rs->names[kind]);
-		rs->names[kind] = t;
-		rs->ncap[kind] = cap;
-		memset(t, 0xff, cap * sizeof(uint32_t));
-		for (uint32_t j = 0; j < n; j++)
-			if (j != i && !name_add(rs, kind, j, n))
-				return false;
+	if (n * 2 <= cap) {
+		name_put(rs, kind, i);
+		return true;
 	}
-	for (size_t k = fnv1a(FNV_BASIS, name_of(rs, kind, i), strlen(name_of(rs, kind, i))) &
-			(cap - 1);; k = (k + 1) & (cap - 1))
-		if (rs->names[kind][k] == UINT32_MAX) {
-			rs->names[kind][k] = i;
-			return true;
-		}
+	cap = cap ? cap * 2 : 256;
+	while (n * 2 > cap)
+		cap *= 2;
+	t = malloc(cap * sizeof(uint32_t));
+	if (!t)
+		return false;
+	memset(t, 0xff, cap * sizeof(uint32_t));
+	free(rs->names[kind]);
+	rs->names[kind] = t;
+	rs->ncap[kind] = cap;
+	for (uint32_t j = 0; j < n; j++)
+		name_put(rs, kind, j);
+	return true;
 }
 
 static struct rdefine *
