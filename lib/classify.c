@@ -445,7 +445,7 @@ score(const vigil_classifier *c, vigil_classification *res)
 {
 	const struct ruleset *rs = &c->rs;
 	const struct norm *n = &res->norm;
-	int pos[CAT_N] = { 0 }, neg[CAT_N] = { 0 };
+	int pos[CAT_N] = { 0 }, neg[CAT_N] = { 0 }, uneg[CAT_N] = { 0 };
 	struct hit q[QUOTED_MAX];
 	size_t nt, nq = 0, steps = QUOTE_STEPS;
 	vigil_error r;
@@ -493,18 +493,25 @@ score(const vigil_classifier *c, vigil_classification *res)
 
 		for (size_t j = 0; j < nq && !m->quoted; j++)
 			m->quoted = q[j].s < m->end && m->start < q[j].e;
-		if (!m->quoted && m->weight > 0)
+		if (m->quoted)
+			continue;
+		if (m->weight > 0)
 			pos[m->cat] += m->weight;
-		else if (!m->quoted)
+		else if (m->rule != MODEL_RULE && rs->rules[m->rule].uncapped)
+			uneg[m->cat] = m->weight < uneg[m->cat] ? m->weight : uneg[m->cat];
+		else
 			neg[m->cat] += m->weight;
 	}
 	/* Evidence for a category saturates at 1000 before context takes
 	 * its share, so "I will kill you" quoted in a report still drops;
-	 * unless the evidence no context reaches scores more on its own. */
+	 * an uncapped context (lawful action) takes its share before, so
+	 * it lowers a weak threat and not a death wish; unless the
+	 * evidence no context reaches scores more on its own. */
 	for (int i = 0; i < CAT_N; i++) {
-		int sum = (pos[i] > 1000 ? 1000 : pos[i]) + neg[i];
+		int ev = pos[i] + uneg[i];
+		int sum = (ev > 1000 ? 1000 : ev) + neg[i];
 
-		if (neg[i] < 0 && pos[i] > 0) {
+		if ((neg[i] < 0 || uneg[i] < 0) && pos[i] > 0) {
 			int alone = unexplained(res, i);
 
 			if (alone < 0)

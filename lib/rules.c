@@ -27,6 +27,17 @@
  * for the topic of the whole post. Without one, threat and doxxing
  * contexts reach REACH_NEAR (50) words, the others the whole post.
  *
+ *   rule threat.ctx-lawful threat -600 reach 15 uncapped: lawsuit
+ *
+ * Evidence is capped at 1000 before a context takes its share, so a
+ * context frames all that it reaches: what a post reports or quotes
+ * counts for nothing however strong ("she said she would kill me").
+ * An `uncapped` context offers another reading of some words instead
+ * (lawful action: "you'll pay ... see you in court"): it is set against
+ * the evidence before the cap, so it explains a weak threat but not a
+ * death wish that several rules and the model agree on ("I'm reporting
+ * you to the college. I hope you die").
+ *
  *   quote reported.wrote: she wrote | he said ..3 %quote
  *
  * A `quote` rule has an id and a pattern with a %quote element, and no
@@ -550,7 +561,7 @@ parse_rule(struct pctx *p, char *s, bool quote)
 	int weight = 0, consumed = 0, op, dist;
 	vigil_error r = VIGIL_OK;
 	const char *usage = quote ? "expected 'quote ID: PATTERN'" :
-				    "expected 'rule ID CATEGORY WEIGHT [reach N|post]: PATTERN'";
+				    "expected 'rule ID CATEGORY WEIGHT [reach N|post] [uncapped]: PATTERN'";
 
 	colon = strchr(s, ':');
 	if (!colon)
@@ -574,10 +585,7 @@ parse_rule(struct pctx *p, char *s, bool quote)
 				     p->line, weight);
 		rule.reach = rule.cat == CAT_THREAT || rule.cat == CAT_DOXXING ?
 			     REACH_NEAR : REACH_POST;
-		if (s[consumed] != '\0') {  /* a context's reach */
-			if (sscanf(s + consumed, "reach %15s %n", how, &n2) != 1 ||
-			    s[consumed + n2] != '\0')
-				return PFAIL(p, "%s", p->file, p->line, usage);
+		if (sscanf(s + consumed, "reach %15s %n", how, &n2) == 1) {
 			if (weight > 0)
 				return PFAIL(p, "reach is for context (a negative weight)",
 					     p->file, p->line);
@@ -586,7 +594,18 @@ parse_rule(struct pctx *p, char *s, bool quote)
 			else if (parse_reach(how, &rule.reach) != 0)
 				return PFAIL(p, "reach '%s' is not a number of words (0..%d) or 'post'",
 					     p->file, p->line, how, REACH_MAX);
+			consumed += n2;
 		}
+		n2 = 0;
+		if (sscanf(s + consumed, "uncapped %n", &n2) == 0 && n2 > 0) {
+			if (weight > 0)
+				return PFAIL(p, "uncapped is for context (a negative weight)",
+					     p->file, p->line);
+			rule.uncapped = true;
+			consumed += n2;
+		}
+		if (s[consumed] != '\0')
+			return PFAIL(p, "%s", p->file, p->line, usage);
 	}
 	if (name_find(rs, NAME_RULE, id) != UINT32_MAX)
 		return PFAIL(p, "duplicate rule id '%s'", p->file, p->line, id);

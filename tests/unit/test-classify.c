@@ -353,13 +353,17 @@ static const struct {
 	{ "rule a threat 100: x\nrule b nosuch 100: y\n", ":2: unknown category 'nosuch'" },
 	{ "rule a threat 2000: x\n", ":1: weight 2000 not in" },
 	{ "rule a threat 0: x\n", ":1: weight 0 not in" },
-	{ "rule a threat 100 x\n", ":1: expected 'rule ID CATEGORY WEIGHT [reach N|post]: PATTERN'" },
+	{ "rule a threat 100 x\n", ":1: expected 'rule ID CATEGORY WEIGHT [reach N|post] [uncapped]: PATTERN'" },
 	{ "rule a threat 100 reach 0: x\n", ":1: reach is for context (a negative weight)" },
 	{ "rule a threat -100 reach far: x\n", ":1: reach 'far' is not a number of words (0..1000) or 'post'" },
 	{ "rule a threat -100 reach 1001: x\n", ":1: reach '1001' is not" },
 	{ "rule a threat -100 reach -1: x\n", ":1: reach '-1' is not" },
 	{ "rule a threat -100 reach 3 4: x\n", ":1: expected 'rule ID" },
 	{ "rule a threat -100 near 3: x\n", ":1: expected 'rule ID" },
+	{ "rule a threat 100 uncapped: x\n", ":1: uncapped is for context (a negative weight)" },
+	{ "rule a threat -100 uncapped reach 3: x\n", ":1: expected 'rule ID" },
+	{ "rule a threat -100 reach 3 uncapped uncapped: x\n", ":1: expected 'rule ID" },
+	{ "rule a threat -100 uncappedx: x\n", ":1: expected 'rule ID" },
 	{ "rule a threat 100: $nope\n", ":1: unknown define '$nope'" },
 	{ "define v = take | took ..2 my pen\n", ":1: '..2' in define 'v': a define holds alternatives" },
 	{ "# c\ndefine v = a ~3 b\n", ":2: '~3' in define 'v'" },
@@ -718,6 +722,44 @@ START_TEST(test_reach)
 		      vigil_classification_score(res, VIGIL_THREAT),
 		      vigil_classification_score(res, VIGIL_SEXUAL),
 		      vigil_classification_score(res, VIGIL_DOXXING));
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
+/* Evidence is capped at 1000 before a context takes its share; an
+ * uncapped context (lawful action) takes it before the cap, and only the
+ * strongest uncapped one counts: a death wish that several rules agree
+ * on stands next to a complaint, a lone "you'll pay" does not. */
+static const char uncapped_rules[] =
+	"rule t.wish threat 600: hope you die\n"
+	"rule t.die threat 500: you die\n"
+	"rule t.pay threat 500: youll pay\n"
+	"rule t.said threat -700: she said\n"
+	"rule t.court threat -600 reach 15 uncapped: in court\n"
+	"rule t.college threat -500 uncapped: the college\n";
+
+static const struct {
+	const char *text;
+	int threat;
+} uncapping[] = {
+	{ "I hope you die", 1000 },
+	{ "she said I hope you die", 300 },                    /* 1000 - 700 */
+	{ "I hope you die, see you in court", 500 },            /* 1100 - 600 */
+	{ "see you in court and at the college. I hope you die", 500 },
+	{ "You'll pay. See you in court", 0 },
+	{ "You'll pay. See you in court and at the college", 0 },
+	{ "she said I hope you die, see you in court", 0 },    /* 1000 - 600 - 700 */
+};
+
+START_TEST(test_uncapped)
+{
+	vigil_classifier *c = classifier_from(uncapped_rules);
+	vigil_classification *res = classify(c, uncapping[_i].text);
+
+	ck_assert_msg(vigil_classification_score(res, VIGIL_THREAT) == uncapping[_i].threat,
+		      "%s: threat %d, expected %d", uncapping[_i].text,
+		      vigil_classification_score(res, VIGIL_THREAT), uncapping[_i].threat);
 	vigil_classification_free(res);
 	vigil_classifier_free(c);
 }
@@ -1404,6 +1446,7 @@ classify_suite(void)
 	tcase_add_loop_test(tc, test_quotes, 0, VIGIL_ARRAY_SIZE(quoting));
 	tcase_add_test(tc, test_quote_far);
 	tcase_add_loop_test(tc, test_reach, 0, VIGIL_ARRAY_SIZE(reaching));
+	tcase_add_loop_test(tc, test_uncapped, 0, VIGIL_ARRAY_SIZE(uncapping));
 	tcase_add_test(tc, test_quote_many);
 	tcase_add_test(tc, test_rules_long_line);
 	tcase_add_test(tc, test_rules_many);
