@@ -385,7 +385,8 @@ context_words(vigil_classification *res, const struct rule *rule, uint32_t k,
  * stretch of REACH_NEAR words: a context explains away what is near it,
  * not a threat sixty words on ("... the news report on hunting season.
  * [...] I will kill you"), and weak evidence scattered over a long post
- * does not add up. -1 when out of memory. */
+ * does not add up. No context reaches firm evidence. -1 when out of
+ * memory. */
 static int
 unexplained(vigil_classification *res, int cat)
 {
@@ -396,15 +397,16 @@ unexplained(vigil_classification *res, int cat)
 	for (size_t i = 0; i < res->nm; i++) {
 		struct cmatch *m = &res->m[i];
 		int64_t ws, we;
-		bool near = false;
+		bool near = false, firm;
 
 		if (m->cat != cat || m->quoted || m->weight <= 0)
 			continue;
+		firm = m->rule != MODEL_RULE && rules[m->rule].firm;
 		ws = word_at(res, m->start);
 		we = word_at(res, m->end > m->start ? m->end - 1 : m->start);
 		if (ws < 0 || we < 0)
 			return -1;
-		for (size_t j = 0; j < res->nm && !near; j++) {
+		for (size_t j = 0; j < res->nm && !near && !firm; j++) {
 			const struct cmatch *x = &res->m[j];
 			int64_t r;
 

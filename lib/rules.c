@@ -38,6 +38,12 @@
  * death wish that several rules and the model agree on ("I'm reporting
  * you to the college. I hope you die").
  *
+ *   rule threat.hunt-schedule threat 500 firm: hunting ~25 %time ~10 alone
+ *
+ * `firm` evidence is written for the context it appears in (a person
+ * hunted on a schedule is not a hunting trip): no context explains it
+ * away, though in a reported quotation it still counts for nothing.
+ *
  *   quote reported.wrote: she wrote | he said ..3 %quote
  *
  * A `quote` rule has an id and a pattern with a %quote element, and no
@@ -561,7 +567,7 @@ parse_rule(struct pctx *p, char *s, bool quote)
 	int weight = 0, consumed = 0, op, dist;
 	vigil_error r = VIGIL_OK;
 	const char *usage = quote ? "expected 'quote ID: PATTERN'" :
-				    "expected 'rule ID CATEGORY WEIGHT [reach N|post] [uncapped]: PATTERN'";
+				    "expected 'rule ID CATEGORY WEIGHT [reach N|post] [firm] [uncapped]: PATTERN'";
 
 	colon = strchr(s, ':');
 	if (!colon)
@@ -594,6 +600,14 @@ parse_rule(struct pctx *p, char *s, bool quote)
 			else if (parse_reach(how, &rule.reach) != 0)
 				return PFAIL(p, "reach '%s' is not a number of words (0..%d) or 'post'",
 					     p->file, p->line, how, REACH_MAX);
+			consumed += n2;
+		}
+		n2 = 0;
+		if (sscanf(s + consumed, "firm %n", &n2) == 0 && n2 > 0) {
+			if (weight < 0)
+				return PFAIL(p, "firm is for evidence (a positive weight)",
+					     p->file, p->line);
+			rule.firm = true;
 			consumed += n2;
 		}
 		n2 = 0;

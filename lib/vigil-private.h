@@ -631,6 +631,7 @@ struct rule {
 	uint8_t *dist;    /* nelem - 1 word distances */
 	uint32_t reach;   /* context: words it reaches, REACH_POST for all */
 	bool uncapped;    /* context: set against evidence before its cap */
+	bool firm;        /* evidence: no context explains it away */
 };
 #define REACH_MAX 1000          /* the most a rule may say */
 #define REACH_POST UINT32_MAX   /* `reach post`: the whole post */

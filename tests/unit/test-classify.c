@@ -353,7 +353,7 @@ static const struct {
 	{ "rule a threat 100: x\nrule b nosuch 100: y\n", ":2: unknown category 'nosuch'" },
 	{ "rule a threat 2000: x\n", ":1: weight 2000 not in" },
 	{ "rule a threat 0: x\n", ":1: weight 0 not in" },
-	{ "rule a threat 100 x\n", ":1: expected 'rule ID CATEGORY WEIGHT [reach N|post] [uncapped]: PATTERN'" },
+	{ "rule a threat 100 x\n", ":1: expected 'rule ID CATEGORY WEIGHT [reach N|post] [firm] [uncapped]: PATTERN'" },
 	{ "rule a threat 100 reach 0: x\n", ":1: reach is for context (a negative weight)" },
 	{ "rule a threat -100 reach far: x\n", ":1: reach 'far' is not a number of words (0..1000) or 'post'" },
 	{ "rule a threat -100 reach 1001: x\n", ":1: reach '1001' is not" },
@@ -364,6 +364,8 @@ static const struct {
 	{ "rule a threat -100 uncapped reach 3: x\n", ":1: expected 'rule ID" },
 	{ "rule a threat -100 reach 3 uncapped uncapped: x\n", ":1: expected 'rule ID" },
 	{ "rule a threat -100 uncappedx: x\n", ":1: expected 'rule ID" },
+	{ "rule a threat -100 firm: x\n", ":1: firm is for evidence (a positive weight)" },
+	{ "rule a threat 100 uncapped firm: x\n", ":1: uncapped is for context" },
 	{ "rule a threat 100: $nope\n", ":1: unknown define '$nope'" },
 	{ "define v = take | took ..2 my pen\n", ":1: '..2' in define 'v': a define holds alternatives" },
 	{ "# c\ndefine v = a ~3 b\n", ":2: '~3' in define 'v'" },
@@ -730,14 +732,18 @@ END_TEST
 /* Evidence is capped at 1000 before a context takes its share; an
  * uncapped context (lawful action) takes it before the cap, and only the
  * strongest uncapped one counts: a death wish that several rules agree
- * on stands next to a complaint, a lone "you'll pay" does not. */
+ * on stands next to a complaint, a lone "you'll pay" does not. No
+ * context explains firm evidence away. */
 static const char uncapped_rules[] =
 	"rule t.wish threat 600: hope you die\n"
 	"rule t.die threat 500: you die\n"
 	"rule t.pay threat 500: youll pay\n"
 	"rule t.said threat -700: she said\n"
 	"rule t.court threat -600 reach 15 uncapped: in court\n"
-	"rule t.college threat -500 uncapped: the college\n";
+	"rule t.college threat -500 uncapped: the college\n"
+	"rule t.prey threat 500 firm: my prey\n"
+	"rule t.hunt threat -700 reach post: hunting\n"
+	"quote q.wrote: she wrote ..3 %quote\n";
 
 static const struct {
 	const char *text;
@@ -750,6 +756,11 @@ static const struct {
 	{ "You'll pay. See you in court", 0 },
 	{ "You'll pay. See you in court and at the college", 0 },
 	{ "she said I hope you die, see you in court", 0 },    /* 1000 - 600 - 700 */
+	/* firm evidence: no context explains it, a quotation still does */
+	{ "hunting season: my prey is the night nurse", 500 },
+	{ "hunting season: I hope you die", 300 },
+	{ "hunting season: my prey, I hope you die", 500 },
+	{ "she wrote \"my prey\"", 0 },
 };
 
 START_TEST(test_uncapped)
