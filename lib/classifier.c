@@ -161,13 +161,19 @@ vigil_classifier_new(const char *rules_path, vigil_classifier **out,
 		r = build(c, errbuf);
 	if (r != VIGIL_OK)
 		goto out;
-	/* The hash of every source's bytes, in order, as one text. */
-	crypto_hash_sha256_init(&st);
-	for (size_t i = 0; i < c->nsrc; i++)
-		crypto_hash_sha256_update(&st, (const unsigned char *)c->src[i].data,
-					  c->src[i].len);
-	crypto_hash_sha256_final(&st, sha);
-	vigil_hex(sha, sizeof(sha), hex);
+	/* The hash of every source's bytes, in order, as one text; for the
+	 * compiled-in sources computed when they were (4 ms of a 45 ms
+	 * start otherwise). */
+	if (rules_path) {
+		crypto_hash_sha256_init(&st);
+		for (size_t i = 0; i < c->nsrc; i++)
+			crypto_hash_sha256_update(&st, (const unsigned char *)c->src[i].data,
+						  c->src[i].len);
+		crypto_hash_sha256_final(&st, sha);
+		vigil_hex(sha, sizeof(sha), hex);
+	} else {
+		snprintf(hex, sizeof(hex), "%s", rules_default_sha256);
+	}
 	snprintf(c->engine, sizeof(c->engine), "%s %s rules sha256:%s", ENGINE_NAME,
 		 VIGIL_VERSION, hex);
 	for (int i = 0; i < CAT_N; i++)

@@ -776,6 +776,7 @@ struct rules_source {
 };
 extern const struct rules_source rules_default[];
 extern const size_t rules_default_n;
+extern const char rules_default_sha256[];  /* of all their bytes, in order */
 
 /* fetcher.c */
 /* Close the connections kept open for reuse, when no transfer runs (a long

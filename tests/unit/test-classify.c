@@ -476,6 +476,17 @@ START_TEST(test_default_rules)
 
 	ck_assert_int_eq(vigil_classifier_new(NULL, &c, errbuf), VIGIL_OK);
 	ck_assert_ptr_nonnull(strstr(vigil_classifier_engine(c), " rules sha256:"));
+	/* The compiled-in rules' hash is computed when they are embedded:
+	 * the same as hashing the rules directory they came from. */
+	{
+		vigil_classifier *d = NULL;
+		char dir[4096];
+
+		snprintf(dir, sizeof(dir), "%s/../rules", VIGIL_TEST_DIR);
+		ck_assert_msg(vigil_classifier_new(dir, &d, errbuf) == VIGIL_OK, "%s", errbuf);
+		ck_assert_str_eq(vigil_classifier_engine(c), vigil_classifier_engine(d));
+		vigil_classifier_free(d);
+	}
 	/* When the dense states' rows lead past state 65,535 the scan goes
 	 * to 32-bit table entries, a slower scan nobody would notice:
 	 * rules/en.rules says how to stay under. */
