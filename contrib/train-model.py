@@ -50,10 +50,17 @@ def normalised(vigilctl, path):
     return [json.loads(line)["normalized"] for line in out.splitlines()]
 
 
-def rows(vigilctl, path):
-    """(row, normalised text) for each line of a labelled JSONL file."""
+def rows(vigilctl, path, unique=True):
+    """(row, normalised text) for each line of a labelled JSONL file; its
+    ids unique, unless it is a public set as given (Guest 2021 repeats
+    some)."""
     with open(path, encoding="utf-8") as f:
         data = [json.loads(line) for line in f if line.strip()]
+    seen = {}
+    for n, row in enumerate(data, 1):
+        if unique and row.get("id") in seen:
+            sys.exit("%s:%d: id %r already on line %d" % (path, n, row["id"], seen[row["id"]]))
+        seen[row.get("id")] = n
     texts = normalised(vigilctl, path)
     if len(texts) != len(data):
         sys.exit("%s: %d rows but %d normalised" % (path, len(data), len(texts)))
@@ -89,7 +96,8 @@ def main():
     labels = {c: [1 if (r["labels"].get(c) or 0) else 0 for r, _ in domain] for c in CATS}
     weights = [1.0] * len(domain)
     for name in PUBLIC:
-        for r, t in rows(a.vigilctl, os.path.join(a.shared, "data", "public", name + ".jsonl")):
+        for r, t in rows(a.vigilctl, os.path.join(a.shared, "data", "public", name + ".jsonl"),
+                         unique=False):
             if r.get("orig", {}).get("split") == "train" and r["labels"].get("abuse") == 0:
                 texts.append(t)
                 weights.append(PUBLIC_WEIGHT)
