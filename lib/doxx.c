@@ -474,6 +474,19 @@ window(const struct norm *n, size_t i, uint32_t w, struct tok *win)
 	return k;
 }
 
+/* Whether the original text between normalised offsets a and b breaks a
+ * number: a comma or semicolon and a space ("apt 1207, 55 lakeshore
+ * blvd" is a unit, then an address; "1 800 555" one number). */
+static bool
+number_break(const char *orig, const struct norm *n, size_t a, size_t b)
+{
+	for (size_t k = n->start[a]; k + 1 < n->start[b]; k++)
+		if ((orig[k] == ',' || orig[k] == ';') &&
+		    (orig[k + 1] == ' ' || orig[k + 1] == '\t' || orig[k + 1] == '\n'))
+			return true;
+	return false;
+}
+
 vigil_error
 doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 	  const struct norm *n, struct hits *h)
@@ -533,7 +546,8 @@ doxx_scan(const struct ruleset *rs, const char *orig, size_t len,
 				      prev_number, h);
 			started = i;
 		}
-		prev_number = nd == e - i;
+		prev_number = nd == e - i && e + 1 < n->len &&
+			      !number_break(orig, n, e - 1, e + 1);
 		prev = i;
 		i = e + 1;
 		w++;

@@ -1021,6 +1021,37 @@ START_TEST(test_classify_errors)
 }
 END_TEST
 
+/* A comma and a space end a number: "apt 1207, 55 Lakeshore Blvd" is a
+ * unit and then an address; without them "1207 55" reads as one number,
+ * whose later groups start no detector. */
+static const char break_rules[] =
+	"rule d.addr doxxing 600: %address\n"
+	"rule d.phone doxxing 300: %phone\n";
+
+static const struct {
+	const char *text;
+	int doxxing;
+} breaking[] = {
+	{ "apt 1207, 55 Lakeshore Blvd", 600 },
+	{ "unit 5; 123 Main Street", 600 },
+	{ "apt 1207 55 Lakeshore Blvd", 0 },
+	{ "apt 1207,55 Lakeshore Blvd", 0 },
+	{ "call 1 800 555 0199", 300 },
+};
+
+START_TEST(test_number_break)
+{
+	vigil_classifier *c = classifier_from(break_rules);
+	vigil_classification *res = classify(c, breaking[_i].text);
+
+	ck_assert_msg(vigil_classification_score(res, VIGIL_DOXXING) == breaking[_i].doxxing,
+		      "%s: doxxing %d, expected %d", breaking[_i].text,
+		      vigil_classification_score(res, VIGIL_DOXXING), breaking[_i].doxxing);
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Doxxing detectors (through the default rules)                       */
 /* ------------------------------------------------------------------ */
@@ -1469,6 +1500,7 @@ classify_suite(void)
 	tcase_add_test(tc, test_quote_far);
 	tcase_add_loop_test(tc, test_reach, 0, VIGIL_ARRAY_SIZE(reaching));
 	tcase_add_loop_test(tc, test_uncapped, 0, VIGIL_ARRAY_SIZE(uncapping));
+	tcase_add_loop_test(tc, test_number_break, 0, VIGIL_ARRAY_SIZE(breaking));
 	tcase_add_test(tc, test_quote_many);
 	tcase_add_test(tc, test_rules_long_line);
 	tcase_add_test(tc, test_rules_many);
