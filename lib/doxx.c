@@ -275,6 +275,14 @@ detect_at(const struct ruleset *rs, const char *orig, const struct norm *nm,
 			if (j == 2 && x->ndig == 3 && digits == 9 &&
 			    (t[1].ndig == 2 || t[1].ndig == 3))
 				r = emit(rs, DET_IDNUM, x, &t[j], h);
+			/* France's social-security number: a 1 or a 2, then
+			 * year, month, place, order and key in groups
+			 * ("1 76 04 13 055 218 42"), 13 or 15 digits. */
+			if (j >= 4 && x->ndig == 1 && t[1].ndig == 2 && t[2].ndig == 2 &&
+			    (text[x->s] == '1' || text[x->s] == '2') &&
+			    (digits == 13 || digits == 15) &&
+			    (j + 1 == n || !t[j + 1].ndig))
+				r = emit(rs, DET_IDNUM, x, &t[j], h);
 			if (j == 2 && ((t[0].ndig <= 2 && t[1].ndig <= 2 &&
 					(t[2].ndig == 4 || t[2].ndig == 2)) ||
 				       (t[0].ndig == 4 && t[1].ndig <= 2 && t[2].ndig <= 2)))
