@@ -1026,7 +1026,8 @@ END_TEST
  * whose later groups start no detector. */
 static const char break_rules[] =
 	"rule d.addr doxxing 600: %address\n"
-	"rule d.phone doxxing 300: %phone\n";
+	"rule d.phone doxxing 300: %phone\n"
+	"rule d.id doxxing 200: %idnum\n";
 
 static const struct {
 	const char *text;
@@ -1037,6 +1038,10 @@ static const struct {
 	{ "apt 1207 55 Lakeshore Blvd", 0 },
 	{ "apt 1207,55 Lakeshore Blvd", 0 },
 	{ "call 1 800 555 0199", 300 },
+	/* France's social-security number, 15 and 13 digits; not 14 */
+	{ "secu : 1 76 04 13 055 218 42", 200 },
+	{ "secu : 2 85 11 75 112 034", 200 },
+	{ "secu : 2 85 11 75 112 03", 0 },
 };
 
 START_TEST(test_number_break)
