@@ -348,6 +348,7 @@ leet(char c)
 	case '5': case '$': return 's';
 	case '7': case '+': return 't';
 	case '8': return 'b';
+	case '9': return 'g';
 	default: return 0;
 	}
 }
@@ -364,7 +365,12 @@ fold_token(const struct nunit *u, size_t k, char *c, size_t nl)
 		char x = u[i].c;
 		bool before = i > 0 && is_alpha(c[i - 1]);
 		bool after = i + 1 < k && is_alpha(u[i + 1].c);
-		bool after2 = i + 2 < k && is_alpha(u[i + 2].c) && leet(u[i + 1].c);
+		size_t j = i + 1;
+
+		/* A letter after up to two more leet units: "sh00t", "n!99er". */
+		while (j < k && j <= i + 2 && !is_alpha(u[j].c) && leet(u[j].c))
+			j++;
+		bool after2 = j > i + 1 && j < k && is_alpha(u[j].c);
 
 		if (is_alpha(x) || x == U_OTHER) {
 			c[i] = x;
@@ -705,10 +711,10 @@ emit_spaced(struct norm *n, const struct nunit *u, size_t k,
 
 	if (!vocab || k < 4 || k > SPLIT_LETTERS || *splits >= SPLIT_MAX)
 		goto whole;
-	for (size_t i = 0; i < k; i++) {
-		if (u[i].c < 'a' || u[i].c > 'z')
+	for (size_t i = 0; i < k; i++) {  /* leet letters too: "t r @ n n y" */
+		w[i] = u[i].c >= 'a' && u[i].c <= 'z' ? u[i].c : leet(u[i].c);
+		if (!w[i])
 			goto whole;
-		w[i] = u[i].c;
 	}
 	if (norm_vocab_piece(vocab, w, k) || norm_vocab_word(vocab, w, k))
 		goto whole;

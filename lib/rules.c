@@ -27,7 +27,7 @@
  * for the topic of the whole post. Without one, threat and doxxing
  * contexts reach REACH_NEAR (50) words, the others the whole post.
  *
- *   rule threat.ctx-lawful threat -600 reach 15 uncapped: lawsuit
+ *   rule threat.ctx-lawful threat -600 reach 5 uncapped: lawsuit
  *
  * Evidence is capped at 1000 before a context takes its share, so a
  * context frames all that it reaches: what a post reports or quotes

@@ -29,6 +29,8 @@ static const struct {
 	{ "$hit", " shit " },
 	{ "ur an 1d10t", " ur an idiot " },           /* a digit first, leet after */
 	{ "5h1t", " shit " },
+	{ "n!99er ni99a", " nigger nigga " },        /* runs of leet, 9 for g */
+	{ "9am 1990 b4", " 9am 1990 b4 " },          /* still numbers */
 	{ "1st 4chan 5am 10am 2nd", " 1st 4chan 5am 10am 2nd " },  /* numbers */
 	{ "k i l l", " kill " },                       /* spaced out */
 	{ "k.i.l.l", " kill " },
@@ -624,6 +626,13 @@ START_TEST(test_spaced_words)
 		}
 		ck_assert_msg(!cases[i].span || found, "'%s': no match starts at '%s'", t,
 			      cases[i].span);
+	}
+	/* Leet letters in the run: "a", then "tr@nny" (it was "atranny"). */
+	{
+		const char *t = "Dr. Nguyen is a t r @ n n y and everyone knows";
+
+		ck_assert_int_eq(vigil_classify(c, t, strlen(t), res, errbuf), VIGIL_OK);
+		ck_assert(vigil_classification_label(res, VIGIL_HATE));
 	}
 	vigil_classification_free(res);
 	vigil_classifier_free(c);
