@@ -48,6 +48,8 @@ held-out hx, a security office's month (session 21, blind, measured once)|$top/t
 held-out hx, rules alone|$top/tests/data/heldout-hx.jsonl|$alone
 held-out hy, violent words, mostly benign (session 21, blind, measured once)|$top/tests/data/heldout-hy.jsonl|
 held-out hy, rules alone|$top/tests/data/heldout-hy.jsonl|$alone
+held-out hz, a general mix (session 22, blind, measured once)|$top/tests/data/heldout-hz.jsonl|
+held-out hz, rules alone|$top/tests/data/heldout-hz.jsonl|$alone
 OLID test (860)|$data/public/olid_offenseval2019.jsonl|--split test
 EDOS|$data/public/edos_sexism.jsonl|
 ETHOS|$data/public/ethos_hate_violence.jsonl|
