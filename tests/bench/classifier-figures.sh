@@ -44,9 +44,9 @@ held-out hq, a clinician's bad month (session 20, blind, measured once)|$top/tes
 held-out hq, rules alone|$top/tests/data/heldout-hq.jsonl|$alone
 held-out hr, a coalition's week (session 20, blind, measured once)|$top/tests/data/heldout-hr.jsonl|
 held-out hr, rules alone|$top/tests/data/heldout-hr.jsonl|$alone
-held-out hx, a security office's month (session 21, blind, measured once)|$top/tests/data/heldout-hx.jsonl|
+held-out hx, a security office's month (session 21, blind; measured at the ends of sessions 21 and 22)|$top/tests/data/heldout-hx.jsonl|
 held-out hx, rules alone|$top/tests/data/heldout-hx.jsonl|$alone
-held-out hy, violent words, mostly benign (session 21, blind, measured once)|$top/tests/data/heldout-hy.jsonl|
+held-out hy, violent words, mostly benign (session 21, blind; measured at the ends of sessions 21 and 22)|$top/tests/data/heldout-hy.jsonl|
 held-out hy, rules alone|$top/tests/data/heldout-hy.jsonl|$alone
 held-out hz, a general mix (session 22, blind, measured once)|$top/tests/data/heldout-hz.jsonl|
 held-out hz, rules alone|$top/tests/data/heldout-hz.jsonl|$alone
