@@ -58,9 +58,13 @@ def rows(vigilctl, path, unique=True):
         data = [json.loads(line) for line in f if line.strip()]
     seen = {}
     for n, row in enumerate(data, 1):
-        if unique and row.get("id") in seen:
+        if not unique:
+            break
+        if "id" not in row:
+            sys.exit("%s:%d: no id" % (path, n))
+        if row["id"] in seen:
             sys.exit("%s:%d: id %r already on line %d" % (path, n, row["id"], seen[row["id"]]))
-        seen[row.get("id")] = n
+        seen[row["id"]] = n
     texts = normalised(vigilctl, path)
     if len(texts) != len(data):
         sys.exit("%s: %d rows but %d normalised" % (path, len(data), len(texts)))

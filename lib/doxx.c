@@ -277,7 +277,9 @@ detect_at(const struct ruleset *rs, const char *orig, const struct norm *nm,
 				r = emit(rs, DET_IDNUM, x, &t[j], h);
 			/* France's social-security number: a 1 or a 2, then
 			 * year, month, place, order and key in groups
-			 * ("1 76 04 13 055 218 42"), 13 or 15 digits. */
+			 * ("1 76 04 13 055 218 42"), 13 or 15 digits. Seven
+			 * groups outrun the window: the span then ends at the
+			 * sixth, before the key. */
 			if (j >= 4 && x->ndig == 1 && t[1].ndig == 2 && t[2].ndig == 2 &&
 			    (text[x->s] == '1' || text[x->s] == '2') &&
 			    (digits == 13 || digits == 15) &&

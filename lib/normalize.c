@@ -353,6 +353,18 @@ leet(char c)
 	}
 }
 
+/* Whether u[i..] holds one or two leet units and then a letter ("00t" in
+ * "sh00t", "99er" in "n!99er"). */
+static bool
+leet_then_letter(const struct nunit *u, size_t k, size_t i)
+{
+	size_t j = i;
+
+	while (j < k && j < i + 2 && !is_alpha(u[j].c) && leet(u[j].c))
+		j++;
+	return j > i && j < k && is_alpha(u[j].c);
+}
+
 /* Decide what each unit of the token u[0..k) becomes: a letter, a digit,
  * '*' (masked) or 0 (dropped). Written into c[]. */
 static void
@@ -365,12 +377,7 @@ fold_token(const struct nunit *u, size_t k, char *c, size_t nl)
 		char x = u[i].c;
 		bool before = i > 0 && is_alpha(c[i - 1]);
 		bool after = i + 1 < k && is_alpha(u[i + 1].c);
-		size_t j = i + 1;
-
-		/* A letter after up to two more leet units: "sh00t", "n!99er". */
-		while (j < k && j <= i + 2 && !is_alpha(u[j].c) && leet(u[j].c))
-			j++;
-		bool after2 = j > i + 1 && j < k && is_alpha(u[j].c);
+		bool after2 = leet_then_letter(u, k, i + 1);
 
 		if (is_alpha(x) || x == U_OTHER) {
 			c[i] = x;

@@ -310,6 +310,21 @@ classify(const vigil_classifier *c, const char *text)
 	return res;
 }
 
+/* Classify text with a classifier made from rules, and check one
+ * category's score. */
+static void
+check_score(const char *rules, const char *text, vigil_category cat, int want)
+{
+	vigil_classifier *c = classifier_from(rules);
+	vigil_classification *res = classify(c, text);
+
+	ck_assert_msg(vigil_classification_score(res, cat) == want,
+		      "%s: %s %d, expected %d", text, vigil_category_name(cat),
+		      vigil_classification_score(res, cat), want);
+	vigil_classification_free(res);
+	vigil_classifier_free(c);
+}
+
 /* The original text a rule matched, or NULL if it did not fire. */
 static char *
 matched(const vigil_classification *res, const char *text, const char *rule)
@@ -785,14 +800,7 @@ static const struct {
 
 START_TEST(test_uncapped)
 {
-	vigil_classifier *c = classifier_from(uncapped_rules);
-	vigil_classification *res = classify(c, uncapping[_i].text);
-
-	ck_assert_msg(vigil_classification_score(res, VIGIL_THREAT) == uncapping[_i].threat,
-		      "%s: threat %d, expected %d", uncapping[_i].text,
-		      vigil_classification_score(res, VIGIL_THREAT), uncapping[_i].threat);
-	vigil_classification_free(res);
-	vigil_classifier_free(c);
+	check_score(uncapped_rules, uncapping[_i].text, VIGIL_THREAT, uncapping[_i].threat);
 }
 END_TEST
 
@@ -1030,10 +1038,11 @@ START_TEST(test_classify_errors)
 }
 END_TEST
 
-/* A comma and a space end a number: "apt 1207, 55 Lakeshore Blvd" is a
- * unit and then an address; without them "1207 55" reads as one number,
- * whose later groups start no detector. */
-static const char break_rules[] =
+/* Groups of digits: a comma and a space end a number ("apt 1207, 55
+ * Lakeshore Blvd" is a unit and then an address; without them "1207 55"
+ * reads as one number, whose later groups start no detector), and
+ * France's social-security number is an identity number. */
+static const char digit_rules[] =
 	"rule d.addr doxxing 600: %address\n"
 	"rule d.phone doxxing 300: %phone\n"
 	"rule d.id doxxing 200: %idnum\n";
@@ -1041,7 +1050,7 @@ static const char break_rules[] =
 static const struct {
 	const char *text;
 	int doxxing;
-} breaking[] = {
+} digit_groups[] = {
 	{ "apt 1207, 55 Lakeshore Blvd", 600 },
 	{ "unit 5; 123 Main Street", 600 },
 	{ "apt 1207 55 Lakeshore Blvd", 0 },
@@ -1053,16 +1062,9 @@ static const struct {
 	{ "secu : 2 85 11 75 112 03", 0 },
 };
 
-START_TEST(test_number_break)
+START_TEST(test_digit_groups)
 {
-	vigil_classifier *c = classifier_from(break_rules);
-	vigil_classification *res = classify(c, breaking[_i].text);
-
-	ck_assert_msg(vigil_classification_score(res, VIGIL_DOXXING) == breaking[_i].doxxing,
-		      "%s: doxxing %d, expected %d", breaking[_i].text,
-		      vigil_classification_score(res, VIGIL_DOXXING), breaking[_i].doxxing);
-	vigil_classification_free(res);
-	vigil_classifier_free(c);
+	check_score(digit_rules, digit_groups[_i].text, VIGIL_DOXXING, digit_groups[_i].doxxing);
 }
 END_TEST
 
@@ -1518,7 +1520,7 @@ classify_suite(void)
 	tcase_add_test(tc, test_quote_far);
 	tcase_add_loop_test(tc, test_reach, 0, VIGIL_ARRAY_SIZE(reaching));
 	tcase_add_loop_test(tc, test_uncapped, 0, VIGIL_ARRAY_SIZE(uncapping));
-	tcase_add_loop_test(tc, test_number_break, 0, VIGIL_ARRAY_SIZE(breaking));
+	tcase_add_loop_test(tc, test_digit_groups, 0, VIGIL_ARRAY_SIZE(digit_groups));
 	tcase_add_test(tc, test_quote_many);
 	tcase_add_test(tc, test_rules_long_line);
 	tcase_add_test(tc, test_rules_many);
